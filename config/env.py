@@ -1,0 +1,70 @@
+"""The one place where the process environment is read.
+
+Every setting that differs between the embedded default and the production
+profile comes from here; nothing else in the code base calls ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str | None, default: list[str]) -> list[str]:
+    if not value:
+        return default
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class Environment:
+    secret_key: str
+    debug: bool
+    allowed_hosts: list[str]
+    csrf_trusted_origins: list[str]
+    database_url: str | None
+    redis_url: str | None
+    storage_url: str | None
+    media_root: Path
+    static_root: Path
+    pii_key: str
+    time_zone: str
+    language_code: str
+    celery_eager: bool
+    answer_grace_seconds: int
+    expiry_interval_seconds: int
+
+
+def read_environment() -> Environment:
+    env = os.environ
+    redis_url = env.get("REDIS_URL") or None
+    return Environment(
+        secret_key=env.get("SECRET_KEY", "dev-insecure-change-me-examhall"),
+        debug=_bool(env.get("DEBUG"), False),
+        allowed_hosts=_list(env.get("ALLOWED_HOSTS"), ["127.0.0.1", "localhost", "[::1]"]),
+        csrf_trusted_origins=_list(env.get("CSRF_TRUSTED_ORIGINS"), []),
+        database_url=env.get("DATABASE_URL") or None,
+        redis_url=redis_url,
+        storage_url=env.get("STORAGE_URL") or None,
+        media_root=Path(env.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))),
+        static_root=Path(env.get("STATIC_ROOT", str(BASE_DIR / "var" / "static"))),
+        pii_key=env.get("PII_KEY", "dev-insecure-pii-key-change-me"),
+        time_zone=env.get("TIME_ZONE", "Asia/Shanghai"),
+        language_code=env.get("LANGUAGE_CODE", "zh-hans"),
+        # Without a broker, background work runs in-process.
+        celery_eager=_bool(env.get("CELERY_EAGER"), redis_url is None),
+        answer_grace_seconds=int(env.get("ANSWER_GRACE_SECONDS", "120")),
+        expiry_interval_seconds=int(env.get("EXPIRY_INTERVAL_SECONDS", "30")),
+    )
+
+
+ENV = read_environment()

@@ -1,0 +1,190 @@
+"""Settings shared by every profile. Environment values come from config.env only."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from config.env import BASE_DIR, ENV
+
+SECRET_KEY = ENV.secret_key
+DEBUG = ENV.debug
+ALLOWED_HOSTS = ENV.allowed_hosts
+CSRF_TRUSTED_ORIGINS = ENV.csrf_trusted_origins
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "django_ratelimit",
+    "examhall.core",
+    "examhall.exams",
+    "examhall.candidates",
+    "examhall.itembank",
+    "examhall.delivery",
+    "examhall.grading",
+    "examhall.devtools",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite by default, DATABASE_URL switches (PostgreSQL in production).
+if ENV.database_url:
+    DATABASES = {"default": dj_database_url.parse(ENV.database_url, conn_max_age=600)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": BASE_DIR / "var" / "examhall.sqlite3",
+            "OPTIONS": {
+                # WAL lets readers proceed during a write; IMMEDIATE avoids
+                # lock-upgrade deadlocks between concurrent autosaves.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, channel layer, Celery broker: in-process by default, REDIS_URL switches.
+if ENV.redis_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": ENV.redis_url,
+        }
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [ENV.redis_url]},
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+CELERY_BROKER_URL = ENV.redis_url or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = ENV.celery_eager
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BEAT_SCHEDULE = {
+    "delivery-submit-expired": {
+        "task": "examhall.delivery.tasks.submit_expired_attempts",
+        "schedule": float(ENV.expiry_interval_seconds),
+    },
+}
+# Without a broker the ASGI process itself runs periodic jobs (config.asgi).
+EXAMHALL_INPROCESS_SCHEDULER = ENV.celery_eager
+EXAMHALL_EXPIRY_INTERVAL_SECONDS = ENV.expiry_interval_seconds
+
+# --- Storage: local media folder by default, STORAGE_URL=s3://bucket?... switches.
+MEDIA_ROOT = ENV.media_root
+MEDIA_URL = "/media/"
+STATIC_ROOT = ENV.static_root
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+def _storages(storage_url: str | None) -> dict:
+    static = {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}
+    if not storage_url:
+        return {
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": static,
+        }
+    parsed = urlparse(storage_url)
+    options: dict[str, object] = {"bucket_name": parsed.netloc}
+    for part in filter(None, parsed.query.split("&")):
+        key, _sep, value = part.partition("=")
+        options[key] = value
+    return {
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
+        "staticfiles": static,
+    }
+
+
+STORAGES = _storages(ENV.storage_url)
+
+# --- Auth
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+# --- Internationalisation: Simplified Chinese first, English available.
+LANGUAGE_CODE = ENV.language_code
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = ENV.time_zone
+
+# --- ExamHall
+EXAMHALL_PII_KEY = ENV.pii_key
+# A save stamped before the deadline is still accepted this long after it.
+EXAMHALL_ANSWER_GRACE_SECONDS = ENV.answer_grace_seconds
+# Failed candidate logins: per ticket and per client address.
+EXAMHALL_LOGIN_RATE_PER_TICKET = "5/15m"
+EXAMHALL_LOGIN_RATE_PER_IP = "30/15m"
+RATELIMIT_USE_CACHE = "default"
+# django-ratelimit knows only django-redis / memcached by name. Django's own
+# RedisCache increments atomically (INCR); the embedded profile serves from one
+# process, where LocMemCache is shared by every request. See docs/adr/0002.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if not ENV.redis_url:
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+RATELIMIT_IP_META_KEY = "REMOTE_ADDR"  # behind nginx: set to HTTP_X_REAL_IP in production
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,5 @@
+"""Embedded default used by `make demo`: SQLite, local files, in-process everything."""
+
+from config.settings.base import *  # noqa: F403
+
+DEBUG = True

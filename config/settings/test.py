@@ -1,0 +1,15 @@
+"""Test profile: the embedded default unless DATABASE_URL / REDIS_URL are set
+(`make test-services` sets them to run the same suite on PostgreSQL and Redis)."""
+
+from config.env import BASE_DIR, ENV
+from config.settings.base import *  # noqa: F403
+from config.settings.base import DATABASES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+if not ENV.database_url:
+    DATABASES["default"]["NAME"] = BASE_DIR / "var" / "test.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"

@@ -1,0 +1,73 @@
+"""The JSON API (django-ninja): one instance, one error shape.
+
+Every error leaves as ``{"error": {"code", "message", "details"}}`` with a
+localised ``message``; routers of the apps are mounted here.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from examhall.core.errors import ApplicationError
+
+api = NinjaAPI(
+    title="ExamHall API",
+    version="1",
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+def error_response(request: HttpRequest, error: ApplicationError) -> HttpResponse:
+    return api.create_response(request, {"error": error.as_dict()}, status=error.status)
+
+
+@api.exception_handler(ApplicationError)
+def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return error_response(request, exc)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields = []
+    for item in exc.errors:
+        loc = [str(part) for part in item.get("loc", []) if part not in ("body", "payload")]
+        fields.append({"field": ".".join(loc), "problem": item.get("msg", "")})
+    return error_response(
+        request,
+        ApplicationError(
+            "invalid_input",
+            _("Some fields are missing or invalid."),
+            status=422,
+            details={"fields": fields},
+        ),
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(
+        request,
+        ApplicationError(
+            "not_authenticated",
+            _("Your sign-in has expired. Please sign in again with your ticket number."),
+            status=401,
+        ),
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, ApplicationError("http_error", str(exc), status=exc.status_code))
+
+
+def _mount_routers() -> None:
+    from examhall.delivery.api import router as delivery_router
+
+    api.add_router("/", delivery_router)
+
+
+_mount_routers()

@@ -1,0 +1,75 @@
+"""ASGI lifespan handling and the in-process periodic scheduler.
+
+Django's ASGI handler does not speak the lifespan protocol, so ``LifespanApp``
+answers it and, in the embedded profile (no broker), runs the periodic jobs
+that Celery beat runs in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+# Periodic jobs of the embedded profile: dotted path of a plain function, interval.
+PERIODIC_JOBS: list[tuple[str, str]] = [
+    ("examhall.delivery.tasks.submit_expired_attempts", "EXAMHALL_EXPIRY_INTERVAL_SECONDS"),
+]
+
+
+def _run_job(path: str) -> None:
+    close_old_connections()
+    try:
+        import_string(path)()
+    finally:
+        close_old_connections()
+
+
+async def _periodic(path: str, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await sync_to_async(_run_job, thread_sensitive=False)(path)
+        except Exception:  # a failing job must not stop the scheduler
+            logger.exception("periodic job %s failed", path)
+
+
+class LifespanApp:
+    def __init__(self, app: Callable[..., Awaitable[None]]) -> None:
+        self.app = app
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self._start()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                for task in self._tasks:
+                    task.cancel()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def _start(self) -> None:
+        if not getattr(settings, "EXAMHALL_INPROCESS_SCHEDULER", False):
+            return
+        for path, interval_setting in PERIODIC_JOBS:
+            interval = float(getattr(settings, interval_setting))
+            self._tasks.append(asyncio.create_task(_periodic(path, interval)))
+        logger.info("in-process scheduler started (%d jobs)", len(self._tasks))

@@ -1,0 +1,413 @@
+"""Delivery writes: candidate login, the attempt's transitions, answers, expiry.
+
+Every transition goes through ``transition()`` (row lock, the table in
+``statemachine``, an ``AttemptEvent``, a real-time event on commit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, transaction
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from examhall.candidates import idnumbers
+from examhall.candidates.models import Registration
+from examhall.core import clock, pii
+from examhall.core.errors import ApplicationError, NotFound
+from examhall.core.realtime import send_event_on_commit
+from examhall.delivery import checks, statemachine
+from examhall.delivery.models import Answer, Attempt, AttemptEvent, AttemptState, SubmitReason
+from examhall.delivery.signals import attempt_submitted
+from examhall.exams import selectors as exam_selectors
+from examhall.exams.models import Exam
+from examhall.itembank.models import Paper
+
+# --- transitions -------------------------------------------------------------
+
+
+def transition(
+    *,
+    attempt_id: uuid.UUID,
+    to_state: str,
+    reason: str = "",
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "candidate",
+    **changes: Any,
+) -> Attempt:
+    """Move an attempt to ``to_state`` if the table allows it; write the event."""
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().get(pk=attempt_id)
+        from_state = attempt.state
+        if not statemachine.is_allowed(from_state, to_state):
+            raise ApplicationError(
+                "transition_not_allowed",
+                _("This action is not possible now (the attempt is %(state)s).")
+                % {"state": attempt.get_state_display()},
+                status=409,
+                details={"from": from_state, "to": to_state},
+            )
+        attempt.state = to_state
+        for field, value in changes.items():
+            setattr(attempt, field, value)
+        attempt.save(update_fields=["state", "updated_at", *changes.keys()])
+        AttemptEvent.objects.create(
+            attempt=attempt,
+            at=clock.now(),
+            actor=actor,
+            actor_label=actor.get_username() if actor else actor_label,
+            from_state=from_state,
+            to_state=to_state,
+            reason=reason[:300],
+        )
+        send_event_on_commit(
+            f"room.{attempt.registration.room_id}",
+            {"kind": "attempt.state", "attempt": str(attempt.pk), "state": to_state},
+        )
+        return attempt
+
+
+# --- login -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    registration: Registration
+    attempt: Attempt
+
+
+def _local_time(value: dt.datetime) -> str:
+    return formats.date_format(value.astimezone(dt.UTC).astimezone(), "Y-m-d H:i")
+
+
+def _verify_ticket_and_id(exam: Exam, ticket_number: str, id_number: str) -> Registration:
+    wrong_pair = ApplicationError(
+        "login_failed",
+        _("The admission ticket number and ID number do not match a registration of "
+          "this exam. Check both numbers and try again."),
+        status=401,
+    )
+    ticket_number = ticket_number.strip().upper()
+    normalised = idnumbers.normalise(id_number)
+    registration = (
+        Registration.objects.select_related("candidate", "subject", "session", "room", "exam")
+        .filter(exam=exam, ticket_number=ticket_number)
+        .first()
+    )
+    if registration is None or not normalised:
+        raise wrong_pair
+    expected = registration.candidate.id_number_hash
+    if not hmac.compare_digest(expected, pii.lookup_hash(normalised)):
+        raise wrong_pair
+    return registration
+
+
+def _check_session_window(registration: Registration, now: dt.datetime) -> None:
+    session = registration.session
+    if now < session.opens_at:
+        raise ApplicationError(
+            "session_not_open",
+            _("The session “%(session)s” has not opened yet. It opens at %(time)s.")
+            % {"session": session.name, "time": _local_time(session.opens_at)},
+            status=403,
+            details={"opens_at": session.opens_at.isoformat()},
+        )
+    if now >= session.closes_at:
+        raise ApplicationError(
+            "session_closed",
+            _("The session “%(session)s” closed at %(time)s.")
+            % {"session": session.name, "time": _local_time(session.closes_at)},
+            status=403,
+        )
+    if now > session.late_entry_until:
+        raise ApplicationError(
+            "late_entry_passed",
+            _("Late entry ended at %(time)s; you can no longer start this session. "
+              "Please contact the exam office.")
+            % {"time": _local_time(session.late_entry_until)},
+            status=403,
+        )
+
+
+def candidate_login(
+    *, exam_code: str, subject_code: str, ticket_number: str, id_number: str
+) -> LoginResult:
+    """Check ticket + ID for the chosen subject and the session window.
+
+    A candidate whose attempt already started may always come back (to resume
+    or to see the outcome); the time window applies to a first entry only.
+    """
+    exam = exam_selectors.published_exam(code=exam_code)
+    subject = exam_selectors.open_subject(exam=exam, code=subject_code)
+    registration = _verify_ticket_and_id(exam, ticket_number, id_number)
+    if registration.subject_id != subject.pk:
+        raise ApplicationError(
+            "wrong_subject",
+            _("You are registered for “%(registered)s”, not “%(chosen)s”. "
+              "Go back and choose your own subject.")
+            % {"registered": registration.subject.display_name, "chosen": subject.display_name},
+            status=403,
+        )
+    attempt, _created = Attempt.objects.get_or_create(registration=registration)
+    if attempt.state == AttemptState.VOIDED:
+        raise ApplicationError(
+            "attempt_voided",
+            _("This attempt was voided. Please contact the exam office."),
+            status=403,
+        )
+    if attempt.state not in statemachine.STARTED_STATES:
+        _check_session_window(registration, clock.now())
+    return LoginResult(registration=registration, attempt=attempt)
+
+
+# --- checks and start ----------------------------------------------------------
+
+
+def attempt_refresh_checks(*, attempt_id: uuid.UUID) -> tuple[Attempt, list[checks.CheckStatus]]:
+    """Enter ``checking`` on first visit; move to ``ready`` once every check passed."""
+    attempt = Attempt.objects.select_related("registration__exam").get(pk=attempt_id)
+    if attempt.state == AttemptState.REGISTERED:
+        attempt = transition(attempt_id=attempt.pk, to_state=AttemptState.CHECKING,
+                             reason="check page opened")
+    statuses = checks.evaluate_checks(attempt)
+    all_passed = all(status.passed for status in statuses)
+    if attempt.state == AttemptState.CHECKING and all_passed:
+        attempt = transition(attempt_id=attempt.pk, to_state=AttemptState.READY,
+                             reason="every required check passed")
+    elif attempt.state == AttemptState.READY and not all_passed:
+        attempt = transition(attempt_id=attempt.pk, to_state=AttemptState.CHECKING,
+                             reason="a required check no longer passes")
+    return attempt, statuses
+
+
+def _active_paper(registration: Registration) -> Paper:
+    paper = (
+        Paper.objects.filter(subject=registration.subject, is_active=True)
+        .order_by("-created_at")
+        .first()
+    )
+    if paper is None or not paper.entries.exists():
+        raise ApplicationError(
+            "no_paper",
+            _("No paper is ready for this subject yet. Please contact the exam office."),
+            status=409,
+        )
+    return paper
+
+
+def attempt_start(*, attempt_id: uuid.UUID) -> Attempt:
+    """Start the clock. Refused unless the server says every required check passed."""
+    attempt, statuses = attempt_refresh_checks(attempt_id=attempt_id)
+    if attempt.state in statemachine.STARTED_STATES:
+        return attempt  # starting twice (double click, second browser) is harmless
+    if attempt.state != AttemptState.READY:
+        pending = [status.label for status in statuses if not status.passed]
+        raise ApplicationError(
+            "checks_pending",
+            _("You cannot start yet: these checks have not passed: %(checks)s.")
+            % {"checks": "、".join(pending)},
+            status=409,
+            details={"pending": [status.name for status in statuses if not status.passed]},
+        )
+    registration = attempt.registration
+    _check_session_window(registration, clock.now())
+    paper = _active_paper(registration)
+    started_at = clock.now()
+    duration = dt.timedelta(
+        minutes=registration.session.duration_minutes + registration.extra_minutes
+    )
+    question_ids = [
+        str(qid)
+        for qid in paper.entries.order_by("position").values_list("question_id", flat=True)
+    ]
+    return transition(
+        attempt_id=attempt.pk,
+        to_state=AttemptState.IN_PROGRESS,
+        reason="started by the candidate",
+        paper=paper,
+        question_ids=question_ids,
+        started_at=started_at,
+        deadline=started_at + duration,
+    )
+
+
+def attempt_pause(*, attempt_id: uuid.UUID, actor: AbstractBaseUser | None, reason: str) -> Attempt:
+    return transition(attempt_id=attempt_id, to_state=AttemptState.PAUSED, reason=reason,
+                      actor=actor, actor_label="system", paused_at=clock.now())
+
+
+def attempt_resume(*, attempt_id: uuid.UUID, actor: AbstractBaseUser | None, reason: str) -> Attempt:
+    """Resume; the time spent paused is added to the deadline."""
+    attempt = Attempt.objects.get(pk=attempt_id)
+    paused_for = clock.now() - attempt.paused_at if attempt.paused_at else dt.timedelta(0)
+    deadline = attempt.deadline + paused_for if attempt.deadline else None
+    return transition(attempt_id=attempt_id, to_state=AttemptState.IN_PROGRESS, reason=reason,
+                      actor=actor, actor_label="system", paused_at=None, deadline=deadline)
+
+
+def attempt_submit(
+    *,
+    attempt_id: uuid.UUID,
+    reason: str = SubmitReason.CANDIDATE,
+    actor: AbstractBaseUser | None = None,
+) -> Attempt:
+    """Submit with what was saved; listeners (grading) run in the same transaction."""
+    with transaction.atomic():
+        attempt = transition(
+            attempt_id=attempt_id,
+            to_state=AttemptState.SUBMITTED,
+            reason=str(SubmitReason(reason).label),
+            actor=actor,
+            actor_label="system" if reason == SubmitReason.TIME_UP else "candidate",
+            submitted_at=clock.now(),
+            submit_reason=reason,
+        )
+        attempt_submitted.send(sender=Attempt, attempt=attempt)
+        attempt.refresh_from_db()
+        return attempt
+
+
+def attempt_mark_graded(*, attempt_id: uuid.UUID) -> Attempt:
+    return transition(attempt_id=attempt_id, to_state=AttemptState.GRADED,
+                      reason="objective questions graded", actor_label="system")
+
+
+def attempt_void(*, attempt_id: uuid.UUID, actor: AbstractBaseUser | None, reason: str) -> Attempt:
+    return transition(attempt_id=attempt_id, to_state=AttemptState.VOIDED, reason=reason,
+                      actor=actor, actor_label="system")
+
+
+def submit_expired_attempts() -> list[uuid.UUID]:
+    """Submit every attempt whose deadline (plus the save grace) has passed.
+
+    Runs periodically (Celery beat, or the in-process scheduler). Idempotent:
+    an attempt submitted meanwhile is skipped.
+    """
+    grace = dt.timedelta(seconds=settings.EXAMHALL_ANSWER_GRACE_SECONDS)
+    expired = Attempt.objects.filter(
+        state=AttemptState.IN_PROGRESS, deadline__lt=clock.now() - grace
+    ).values_list("pk", flat=True)
+    submitted = []
+    for attempt_id in list(expired):
+        try:
+            attempt_submit(attempt_id=attempt_id, reason=SubmitReason.TIME_UP)
+        except ApplicationError:
+            continue  # submitted by the candidate in the meantime
+        submitted.append(attempt_id)
+    return submitted
+
+
+# --- answers -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerChange:
+    question_id: uuid.UUID
+    value: list[str]
+    marked: bool
+    seq: int
+    client_saved_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class SaveReceipt:
+    acknowledged_seq: int
+    server_now: dt.datetime
+
+
+def _refuse_save(code: str, message: str) -> ApplicationError:
+    return ApplicationError(code, message, status=409)
+
+
+def _check_save_allowed(
+    state: str, deadline: dt.datetime | None, changes: list[AnswerChange], now: dt.datetime
+) -> None:
+    if state == AttemptState.PAUSED:
+        raise _refuse_save("attempt_paused",
+                           _("Your exam is paused by the proctor; answers cannot be changed now."))
+    if state != AttemptState.IN_PROGRESS or deadline is None:
+        raise _refuse_save("attempt_not_in_progress",
+                           _("This exam has already been submitted; answers cannot be changed."))
+    if now <= deadline:
+        return
+    grace = dt.timedelta(seconds=settings.EXAMHALL_ANSWER_GRACE_SECONDS)
+    stamped_in_time = all(
+        change.client_saved_at is not None and change.client_saved_at <= deadline
+        for change in changes
+    )
+    if now > deadline + grace or not stamped_in_time:
+        raise _refuse_save("deadline_passed",
+                           _("The time for this exam is over; this answer arrived too late."))
+
+
+def _validate_changes(changes: list[AnswerChange], question_ids: list[str]) -> None:
+    allowed = set(question_ids)
+    for change in changes:
+        if str(change.question_id) not in allowed:
+            raise ApplicationError("unknown_question",
+                                   _("This question is not part of your paper."), status=400)
+        if change.seq < 1:
+            raise ApplicationError("invalid_input",
+                                   _("The sequence number must be positive."), status=422)
+        if len(change.value) > 26 or any(len(key) > 8 for key in change.value):
+            raise ApplicationError("invalid_input", _("This answer is not valid."), status=422)
+
+
+_UPSERT_SQL = """
+INSERT INTO delivery_answer
+    (attempt_id, question_id, value, marked, seq, client_saved_at, saved_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (attempt_id, question_id) DO UPDATE SET
+    value = excluded.value, marked = excluded.marked, seq = excluded.seq,
+    client_saved_at = excluded.client_saved_at, saved_at = excluded.saved_at
+WHERE delivery_answer.seq < excluded.seq
+"""
+
+
+def _adapt(field_name: str, value: Any) -> Any:
+    field = Answer._meta.get_field(field_name)
+    return field.get_db_prep_save(value, connection)
+
+
+def answers_save(*, attempt_id: uuid.UUID, changes: list[AnswerChange]) -> SaveReceipt:
+    """Save answer changes in order: idempotent per seq, never older over newer.
+
+    One read of the attempt and one upsert per change, in one transaction: this
+    is the autosave hot path.
+    """
+    now = clock.now()
+    row = (
+        Attempt.objects.filter(pk=attempt_id)
+        .values_list("state", "deadline", "question_ids")
+        .first()
+    )
+    if row is None:
+        raise NotFound("attempt_not_found", _("This attempt does not exist."))
+    state, deadline, question_ids = row
+    if isinstance(question_ids, str):  # raw JSON on some backends
+        question_ids = json.loads(question_ids)
+    _check_save_allowed(state, deadline, changes, now)
+    _validate_changes(changes, question_ids)
+    params = [
+        (
+            _adapt("attempt", attempt_id),
+            _adapt("question", change.question_id),
+            _adapt("value", change.value),
+            change.marked,
+            change.seq,
+            _adapt("client_saved_at", change.client_saved_at),
+            _adapt("saved_at", now),
+        )
+        for change in sorted(changes, key=lambda change: change.seq)
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(_UPSERT_SQL, params)
+    return SaveReceipt(acknowledged_seq=max((c.seq for c in changes), default=0), server_now=now)

@@ -1,0 +1,34 @@
+"""The candidate's browser session: which attempt this browser signed in to."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest
+
+from examhall.delivery import tokens
+from examhall.delivery.models import Attempt
+
+_KEY = "delivery.attempt"
+
+
+def remember_login(request: HttpRequest, *, attempt: Attempt) -> str:
+    """Bind this browser session to the attempt and return its API token."""
+    request.session.cycle_key()  # a new session id at sign-in (no fixation)
+    token = tokens.issue(attempt_id=attempt.pk, registration_id=attempt.registration_id)
+    request.session[_KEY] = {"attempt_id": str(attempt.pk), "token": token}
+    return token
+
+
+def current_login(request: HttpRequest) -> tuple[uuid.UUID, str] | None:
+    data = request.session.get(_KEY)
+    if not data:
+        return None
+    credential = tokens.verify(data.get("token", ""))
+    if credential is None or str(credential.attempt_id) != data.get("attempt_id"):
+        return None
+    return credential.attempt_id, data["token"]
+
+
+def forget_login(request: HttpRequest) -> None:
+    request.session.pop(_KEY, None)

@@ -1,0 +1,105 @@
+"""Candidate pages. Thin: find the signed-in attempt, render; the page talks to the API."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_POST
+
+from examhall.core.errors import NotFound
+from examhall.delivery import sessions, statemachine
+from examhall.delivery.models import Attempt
+from examhall.exams import selectors as exam_selectors
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "delivery/home.html", {"exams": exam_selectors.published_exams()})
+
+
+def exam_entry(request: HttpRequest, exam_code: str) -> HttpResponse:
+    try:
+        exam = exam_selectors.published_exam(code=exam_code)
+    except NotFound as error:
+        return render(request, "core/error.html", {"error": error}, status=404)
+    subjects = exam_selectors.open_subjects(exam=exam)
+    return render(request, "delivery/exam_entry.html", {"exam": exam, "subjects": subjects})
+
+
+@ensure_csrf_cookie
+def login(request: HttpRequest, exam_code: str) -> HttpResponse:
+    try:
+        exam = exam_selectors.published_exam(code=exam_code)
+        subject = exam_selectors.open_subject(exam=exam, code=request.GET.get("subject", ""))
+    except NotFound:
+        return redirect("delivery:exam_entry", exam_code=exam_code)
+    return render(request, "delivery/login.html", {"exam": exam, "subject": subject})
+
+
+def _signed_in_attempt(request: HttpRequest) -> tuple[Attempt, str] | None:
+    login_state = sessions.current_login(request)
+    if login_state is None:
+        return None
+    attempt_id, token = login_state
+    attempt = (
+        Attempt.objects.select_related(
+            "registration__candidate", "registration__exam", "registration__subject",
+            "registration__session", "registration__room",
+        )
+        .filter(pk=attempt_id)
+        .first()
+    )
+    return (attempt, token) if attempt else None
+
+
+def _page_context(attempt: Attempt, token: str) -> dict[str, object]:
+    registration = attempt.registration
+    return {
+        "attempt_id": attempt.pk,
+        "token": token,
+        "exam": registration.exam,
+        "subject": registration.subject,
+        "registration": registration,
+        "candidate_name": registration.candidate.name,
+        "ticket_number": registration.ticket_number,
+    }
+
+
+def check(request: HttpRequest) -> HttpResponse:
+    signed_in = _signed_in_attempt(request)
+    if signed_in is None:
+        return redirect("delivery:home")
+    attempt, token = signed_in
+    if attempt.state in statemachine.FINISHED_STATES:
+        return redirect("delivery:done")
+    if attempt.state in statemachine.STARTED_STATES:
+        return redirect("delivery:exam")
+    return render(request, "delivery/check.html", _page_context(attempt, token))
+
+
+def exam(request: HttpRequest) -> HttpResponse:
+    signed_in = _signed_in_attempt(request)
+    if signed_in is None:
+        return redirect("delivery:home")
+    attempt, token = signed_in
+    if attempt.state in statemachine.FINISHED_STATES:
+        return redirect("delivery:done")
+    if attempt.state not in statemachine.STARTED_STATES:
+        return redirect("delivery:check")
+    return render(request, "delivery/exam.html", _page_context(attempt, token))
+
+
+def done(request: HttpRequest) -> HttpResponse:
+    signed_in = _signed_in_attempt(request)
+    if signed_in is None:
+        return redirect("delivery:home")
+    attempt, token = signed_in
+    if attempt.state not in statemachine.FINISHED_STATES:
+        return redirect("delivery:check")
+    return render(request, "delivery/done.html", _page_context(attempt, token))
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    sessions.forget_login(request)
+    return redirect("delivery:home")

@@ -1,0 +1,23 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from examhall.devtools import seed
+
+
+class Command(BaseCommand):
+    help = "Create the demo exam, questions, candidates and staff (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        logins = seed.seed_demo()
+        self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+        self.stdout.write("")
+        self.stdout.write("  Candidate entry: http://127.0.0.1:8000/exam/%s/" % seed.EXAM_CODE)
+        self.stdout.write("  Candidates (admission ticket / ID number / subject):")
+        for login in logins:
+            self.stdout.write(
+                f"    {login.ticket_number}  {login.id_number}  {login.name}  {login.subject}"
+            )
+        self.stdout.write("  Staff (http://127.0.0.1:8000/admin/):")
+        for username, password, _superuser, role in seed.STAFF:
+            self.stdout.write(f"    {username} / {password}  ({role})")

@@ -1,0 +1,149 @@
+"""The demo data set: one organisation, the mock exam, three subjects, a session,
+a room, a paper per subject, five candidates and two staff accounts.
+
+Idempotent: everything is keyed on natural keys, and existing rows are left as
+they are, so running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from stdnum.cn import ric
+
+from examhall.candidates.models import Candidate, IdType, Registration
+from examhall.core import clock, pii
+from examhall.devtools.demo_questions import DEMO_QUESTIONS
+from examhall.exams.models import Exam, Organisation, Room, Session, Subject
+from examhall.itembank.models import Paper, PaperQuestion, Question
+
+EXAM_CODE = "dual-carbon-mock"
+SUBJECTS = [
+    ("CEMT-ADV", "碳排放管理技术", "高级"),
+    ("CAM-MID", "碳资产管理", "中级"),
+    ("CEV-JUN", "碳排放核查", "初级"),
+]
+# name, first 17 digits of a (fictitious) resident ID number, ticket, subject code
+CANDIDATES = [
+    ("张伟", "11010519900307123", "2026110001", "CEMT-ADV"),
+    ("王芳", "31010419921115234", "2026110002", "CEMT-ADV"),
+    ("李娜", "44030519880521345", "2026110003", "CAM-MID"),
+    ("刘洋", "51010719950630456", "2026110004", "CEV-JUN"),
+    ("陈静", "33010619911009567", "2026110005", "CAM-MID"),
+]
+STAFF = [
+    ("admin", "examhall-admin", True, "exam administrator"),
+    ("proctor", "examhall-proctor", False, "proctor"),
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    name: str
+    ticket_number: str
+    id_number: str
+    subject: str
+
+
+def full_id_number(first17: str) -> str:
+    return first17 + ric.calc_check_digit(first17)
+
+
+def _staff() -> None:
+    user_model = get_user_model()
+    proctors, _ = Group.objects.get_or_create(name="proctors")
+    for username, password, is_superuser, _role in STAFF:
+        if user_model.objects.filter(username=username).exists():
+            continue
+        user = user_model(username=username, is_staff=True, is_superuser=is_superuser)
+        user.set_password(password)
+        user.save()
+        if not is_superuser:
+            user.groups.add(proctors)
+
+
+def _catalogue() -> tuple[Exam, dict[str, Subject], Session, Room]:
+    organisation, _ = Organisation.objects.get_or_create(
+        code="demo-centre", defaults={"name": "ExamHall 演示考评中心"}
+    )
+    exam, _ = Exam.objects.get_or_create(
+        code=EXAM_CODE,
+        defaults={
+            "organisation": organisation,
+            "name": "双碳职业能力考试（模拟）",
+            "kind": Exam.Kind.MOCK,
+            "is_published": True,
+            "show_score_on_submit": True,
+            "required_checks": [],
+            "instructions": "本场为模拟考试，用于熟悉考试流程。请在规定时间内作答并交卷。",
+        },
+    )
+    subjects = {}
+    for position, (code, specialty, level) in enumerate(SUBJECTS):
+        subjects[code], _ = Subject.objects.get_or_create(
+            exam=exam, code=code,
+            defaults={"specialty": specialty, "level": level, "position": position},
+        )
+    today = clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    session, _ = Session.objects.get_or_create(
+        exam=exam, name="模拟考试场次",
+        defaults={
+            "opens_at": today - dt.timedelta(days=1),
+            "closes_at": today + dt.timedelta(days=365),
+            "duration_minutes": 60,
+        },
+    )
+    room, _ = Room.objects.get_or_create(session=session, name="第一考场",
+                                         defaults={"capacity": 50})
+    return exam, subjects, session, room
+
+
+def _questions_and_papers(subjects: dict[str, Subject]) -> None:
+    for code, items in DEMO_QUESTIONS.items():
+        subject = subjects[code]
+        paper, _ = Paper.objects.get_or_create(subject=subject, name=f"{subject.display_name} 模拟卷")
+        for position, item in enumerate(items, start=1):
+            question, _ = Question.objects.get_or_create(
+                subject=subject, external_key=item["key"],
+                defaults={
+                    "kind": item["kind"], "stem": item["stem"], "options": item["options"],
+                    "answer": item["answer"], "score": item["score"],
+                    "explanation": item["explanation"],
+                },
+            )
+            PaperQuestion.objects.get_or_create(
+                paper=paper, question=question, defaults={"position": position}
+            )
+
+
+def _candidates(exam: Exam, subjects: dict[str, Subject], session: Session,
+                room: Room) -> list[DemoLogin]:
+    logins = []
+    for name, first17, ticket, subject_code in CANDIDATES:
+        id_number = full_id_number(first17)
+        candidate = Candidate.objects.filter(
+            id_type=IdType.RESIDENT_ID, id_number_hash=pii.lookup_hash(id_number)
+        ).first()
+        if candidate is None:
+            candidate = Candidate(name=name, id_type=IdType.RESIDENT_ID)
+            candidate.set_id_number(id_number)
+            candidate.save()
+        Registration.objects.get_or_create(
+            exam=exam, ticket_number=ticket,
+            defaults={"candidate": candidate, "subject": subjects[subject_code],
+                      "session": session, "room": room},
+        )
+        logins.append(DemoLogin(name, ticket, id_number, subjects[subject_code].display_name))
+    return logins
+
+
+@transaction.atomic
+def seed_demo() -> list[DemoLogin]:
+    _staff()
+    exam, subjects, session, room = _catalogue()
+    _questions_and_papers(subjects)
+    return _candidates(exam, subjects, session, room)

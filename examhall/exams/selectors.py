@@ -1,0 +1,31 @@
+"""Exam catalogue reads."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from examhall.core.errors import NotFound
+from examhall.exams.models import Exam, Subject
+
+
+def published_exams() -> QuerySet[Exam]:
+    return Exam.objects.filter(is_published=True).select_related("organisation")
+
+
+def published_exam(*, code: str) -> Exam:
+    exam = published_exams().filter(code=code).first()
+    if exam is None:
+        raise NotFound("exam_not_found", _("This exam does not exist or is not open."))
+    return exam
+
+
+def open_subjects(*, exam: Exam) -> QuerySet[Subject]:
+    return exam.subjects.filter(is_open=True).order_by("position", "code")
+
+
+def open_subject(*, exam: Exam, code: str) -> Subject:
+    subject = open_subjects(exam=exam).filter(code=code).first()
+    if subject is None:
+        raise NotFound("subject_not_found", _("This subject is not open in this exam."))
+    return subject

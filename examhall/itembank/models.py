@@ -1,0 +1,87 @@
+"""Questions and papers (first version: objective question types only)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from examhall.core.models import BaseModel
+from examhall.exams.models import Subject
+
+
+class Question(BaseModel):
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("Single choice")
+        MULTIPLE = "multiple", _("Multiple choice")
+        TRUE_FALSE = "true_false", _("True / false")
+
+    subject = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, related_name="questions", verbose_name=_("subject")
+    )
+    external_key = models.CharField(
+        _("external key"), max_length=80, blank=True,
+        help_text=_("Stable key from an import or the demo seed; unique per subject when set."),
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    stem = models.TextField(_("stem"))
+    options = models.JSONField(
+        _("options"), default=list, help_text=_('A list of {"key": "A", "text": "..."}.')
+    )
+    answer = models.JSONField(_("correct answer"), default=list, help_text=_("Correct option keys."))
+    score = models.DecimalField(_("score"), max_digits=6, decimal_places=2, default=1)
+    explanation = models.TextField(_("explanation"), blank=True)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["subject", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "external_key"],
+                condition=~models.Q(external_key=""),
+                name="question_external_key_unique_per_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.stem[:60]
+
+    @property
+    def option_keys(self) -> list[str]:
+        return [str(option["key"]) for option in self.options]
+
+
+class Paper(BaseModel):
+    """An ordered list of questions for a subject; the active one is delivered."""
+
+    subject = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, related_name="papers", verbose_name=_("subject")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+    questions = models.ManyToManyField(
+        Question, through="PaperQuestion", related_name="papers", verbose_name=_("questions")
+    )
+
+    class Meta:
+        verbose_name = _("paper")
+        verbose_name_plural = _("papers")
+        ordering = ["subject", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PaperQuestion(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="entries")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField(_("position"))
+
+    class Meta:
+        verbose_name = _("paper question")
+        verbose_name_plural = _("paper questions")
+        ordering = ["paper", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "position"], name="paper_position_unique"),
+            models.UniqueConstraint(fields=["paper", "question"], name="paper_question_unique"),
+        ]
