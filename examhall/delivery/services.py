@@ -244,7 +244,9 @@ def attempt_pause(*, attempt_id: uuid.UUID, actor: AbstractBaseUser | None, reas
                       actor=actor, actor_label="system", paused_at=clock.now())
 
 
-def attempt_resume(*, attempt_id: uuid.UUID, actor: AbstractBaseUser | None, reason: str) -> Attempt:
+def attempt_resume(
+    *, attempt_id: uuid.UUID, actor: AbstractBaseUser | None, reason: str
+) -> Attempt:
     """Resume; the time spent paused is added to the deadline."""
     attempt = Attempt.objects.get(pk=attempt_id)
     paused_for = clock.now() - attempt.paused_at if attempt.paused_at else dt.timedelta(0)

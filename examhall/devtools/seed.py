@@ -105,7 +105,9 @@ def _catalogue() -> tuple[Exam, dict[str, Subject], Session, Room]:
 def _questions_and_papers(subjects: dict[str, Subject]) -> None:
     for code, items in DEMO_QUESTIONS.items():
         subject = subjects[code]
-        paper, _ = Paper.objects.get_or_create(subject=subject, name=f"{subject.display_name} 模拟卷")
+        paper, _ = Paper.objects.get_or_create(
+            subject=subject, name=f"{subject.display_name} 模拟卷"
+        )
         for position, item in enumerate(items, start=1):
             question, _ = Question.objects.get_or_create(
                 subject=subject, external_key=item["key"],

@@ -38,3 +38,6 @@ class QuestionMark(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["attempt", "question"], name="mark_one_per_question")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.awarded} / {self.maximum}"

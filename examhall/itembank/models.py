@@ -27,7 +27,9 @@ class Question(BaseModel):
     options = models.JSONField(
         _("options"), default=list, help_text=_('A list of {"key": "A", "text": "..."}.')
     )
-    answer = models.JSONField(_("correct answer"), default=list, help_text=_("Correct option keys."))
+    answer = models.JSONField(
+        _("correct answer"), default=list, help_text=_("Correct option keys.")
+    )
     score = models.DecimalField(_("score"), max_digits=6, decimal_places=2, default=1)
     explanation = models.TextField(_("explanation"), blank=True)
 
@@ -85,3 +87,6 @@ class PaperQuestion(models.Model):
             models.UniqueConstraint(fields=["paper", "position"], name="paper_position_unique"),
             models.UniqueConstraint(fields=["paper", "question"], name="paper_question_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.question_id}"

@@ -12,7 +12,7 @@ class Command(BaseCommand):
         logins = seed.seed_demo()
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write("")
-        self.stdout.write("  Candidate entry: http://127.0.0.1:8000/exam/%s/" % seed.EXAM_CODE)
+        self.stdout.write(f"  Candidate entry: http://127.0.0.1:8000/exam/{seed.EXAM_CODE}/")
         self.stdout.write("  Candidates (admission ticket / ID number / subject):")
         for login in logins:
             self.stdout.write(

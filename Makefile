@@ -1,0 +1,62 @@
+# ExamHall — the two commands: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SERVICES_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379/0
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test test-services bench lint messages chromium serve clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+var:
+	mkdir -p var
+
+## make demo: install, migrate the SQLite database, seed the demo, serve on :8000
+demo: $(STAMP) var
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py migrate --noinput -v0
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py collectstatic --noinput -v0
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py devtools_seed_demo
+	@echo "Serving ExamHall on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	DJANGO_SETTINGS_MODULE=config.settings.local $(VENV)/bin/uvicorn config.asgi:application \
+		--host $(HOST) --port $(PORT) --lifespan on --no-access-log
+
+## Debian's Chromium for the browser tests (installed when missing and we are root)
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = "0" ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		else echo "Chromium is missing: install Debian's chromium package (browser tests will be skipped)"; fi; \
+	fi
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run -v0
+
+## make test: lint, then the whole suite on the embedded profile (SQLite, in-process)
+test: $(STAMP) chromium lint var
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+## make test-services: the same suite on PostgreSQL + Redis, with a real Celery worker
+test-services: $(STAMP) chromium var
+	$(SERVICES_ENV) $(VENV)/bin/pytest -q -p no:cacheprovider
+
+## make bench: benchmarks (need PostgreSQL on 127.0.0.1:5432)
+bench: $(STAMP) var
+	$(PY) bench/autosave.py
+	$(PY) bench/login_start.py
+
+## Rebuild translation catalogues (needs GNU gettext); the .mo files are committed.
+messages: $(STAMP)
+	cd examhall && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --ignore '*/tests/*'
+	$(PY) manage.py makemessages -d djangojs -l zh_Hans -l en --ignore '.venv/*' --ignore 'static/vendor/*' --ignore 'var/*'
+	$(PY) manage.py compilemessages --ignore .venv
+
+clean:
+	rm -rf var .pytest_cache
