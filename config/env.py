@@ -42,6 +42,7 @@ class Environment:
     celery_eager: bool
     answer_grace_seconds: int
     expiry_interval_seconds: int
+    client_ip_meta_key: str
 
 
 def read_environment() -> Environment:
@@ -64,6 +65,8 @@ def read_environment() -> Environment:
         celery_eager=_bool(env.get("CELERY_EAGER"), redis_url is None),
         answer_grace_seconds=int(env.get("ANSWER_GRACE_SECONDS", "120")),
         expiry_interval_seconds=int(env.get("EXPIRY_INTERVAL_SECONDS", "30")),
+        # Behind nginx: HTTP_X_REAL_IP (the header nginx sets), so limits count candidates.
+        client_ip_meta_key=env.get("CLIENT_IP_META_KEY", "REMOTE_ADDR"),
     )
 
 

@@ -175,7 +175,7 @@ RATELIMIT_USE_CACHE = "default"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 if not ENV.redis_url:
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
-RATELIMIT_IP_META_KEY = "REMOTE_ADDR"  # behind nginx: set to HTTP_X_REAL_IP in production
+RATELIMIT_IP_META_KEY = ENV.client_ip_meta_key
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 
+from examhall.candidates import idnumbers
 from examhall.candidates.models import Candidate, Registration
 from examhall.candidates.roster import match_key
+from examhall.core import pii
 from examhall.exams.models import Exam, Room, Session, Subject
 
 _CHUNK = 500
@@ -26,6 +28,8 @@ class ExamCatalogue:
     sessions: dict[str, Session | None] = field(default_factory=dict)
     rooms: dict[tuple[str, str], Room] = field(default_factory=dict)
     room_sessions: dict[str, list[str]] = field(default_factory=dict)
+    subject_names: list[str] = field(default_factory=list)
+    session_names: list[str] = field(default_factory=list)
 
     def subject(self, text: str) -> Subject | None:
         return self.subjects.get(match_key(text))
@@ -50,9 +54,11 @@ def _put(index: dict, key: str, value: object) -> None:
 def exam_catalogue(*, exam: Exam) -> ExamCatalogue:
     catalogue = ExamCatalogue()
     for subject in Subject.objects.filter(exam=exam):
+        catalogue.subject_names.append(subject.display_name)
         for text in {subject.code, subject.display_name}:
             _put(catalogue.subjects, match_key(text), subject)
     for session in Session.objects.filter(exam=exam):
+        catalogue.session_names.append(session.name)
         _put(catalogue.sessions, match_key(session.name), session)
     for room in Room.objects.filter(session__exam=exam).select_related("session"):
         catalogue.rooms[(str(room.session_id), match_key(room.name))] = room
@@ -131,9 +137,6 @@ def room_occupancy(*, room_ids: Iterable[object]) -> Counter[str]:
 
 def candidate_search(*, queryset: QuerySet[Candidate], term: str) -> QuerySet[Candidate]:
     """Candidates whose name contains ``term`` or whose ID number is exactly ``term``."""
-    from examhall.candidates import idnumbers
-    from examhall.core import pii
-
     condition = Q(name__icontains=term.strip())
     normalised = idnumbers.normalise(term)
     if len(normalised) >= 5:

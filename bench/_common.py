@@ -1,0 +1,431 @@
+"""Shared helpers of the benchmarks: servers, databases, percentiles, CPU, tables.
+
+Everything runs on 127.0.0.1. Servers are started as their own process group
+and stopped by that group's id only; every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "bench"
+VENV_BIN = Path(sys.executable).parent
+PYTHON = str(VENV_BIN / "python")
+UVICORN = str(VENV_BIN / "uvicorn")
+
+HOST = "127.0.0.1"
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+EXAMHALL_DB = "examhall_bench"
+BARE_DB = "bench_bare"
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+# Non-dev values, so that the production profile accepts them (bench only).
+EXAMHALL_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{EXAMHALL_DB}",
+    "REDIS_URL": REDIS_URL,
+    "SECRET_KEY": "bench-secret-key-not-for-production-7f1c2e9a4b",
+    "PII_KEY": "bench-pii-key-not-for-production-3d8e6a1f0c",
+    "ALLOWED_HOSTS": HOST,
+    "STATIC_ROOT": "/tmp/examhall-bench-static",
+    "PYTHONUNBUFFERED": "1",
+}
+BARE_ENV = {
+    "BARE_DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{BARE_DB}",
+    "PYTHONUNBUFFERED": "1",
+}
+WORKERS = 2
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def child_env(extra: dict[str, str]) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items()
+           if not key.lower().endswith("_proxy")}  # never route 127.0.0.1 via a proxy
+    env.update(extra)
+    return env
+
+
+# --- percentiles and tables -----------------------------------------------------
+
+
+def percentile(sorted_values: Sequence[float], p: float) -> float:
+    """Linear-interpolated percentile (p in 0..100) of an already sorted sequence."""
+    if not sorted_values:
+        return float("nan")
+    if len(sorted_values) == 1:
+        return float(sorted_values[0])
+    rank = (len(sorted_values) - 1) * p / 100.0
+    low = int(rank)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low)
+
+
+def latency_summary(latencies_s: Sequence[float]) -> dict[str, float]:
+    values = sorted(latencies_s)
+    return {
+        "n": len(values),
+        "p50": percentile(values, 50) * 1000,
+        "p95": percentile(values, 95) * 1000,
+        "p99": percentile(values, 99) * 1000,
+        "max": (values[-1] * 1000) if values else float("nan"),
+    }
+
+
+def fmt(value: object) -> str:
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "-"
+        if abs(value) >= 100:
+            return f"{value:,.0f}"
+        return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], title: str = "") -> None:
+    cells = [[fmt(cell) for cell in row] for row in rows]
+    widths = [max(len(str(h)), *(len(r[i]) for r in cells)) if cells else len(str(h))
+              for i, h in enumerate(headers)]
+    if title:
+        print(f"\n{title}")
+    print("| " + " | ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=True)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in cells:
+        # numbers right-aligned, text left-aligned
+        out = []
+        for cell, width in zip(row, widths, strict=True):
+            numeric = cell.replace(",", "").replace(".", "").replace("-", "").isdigit()
+            out.append(cell.rjust(width) if numeric else cell.ljust(width))
+        print("| " + " | ".join(out) + " |")
+    sys.stdout.flush()
+
+
+# --- CPU accounting ---------------------------------------------------------------
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def generator_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # the command may contain spaces: split after the closing parenthesis
+    return raw[raw.rindex(")") + 2:].split()
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def process_cpu_s(pid: int, *, with_reaped_children: bool = False) -> float:
+    fields = _stat_fields(pid)
+    if fields is None:
+        return 0.0
+    # after the state field: utime is field 14 of stat, i.e. index 11 here
+    ticks = int(fields[11]) + int(fields[12])
+    if with_reaped_children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / CLK_TCK
+
+
+def children_of(pid: int) -> list[int]:
+    found: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                found += [int(x) for x in (task / "children").read_text().split()]
+    return found
+
+
+def postgres_cpu_s() -> float:
+    """CPU of every PostgreSQL process, including backends that already exited
+    (their time is added to the postmaster's reaped-children counters)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        if _comm(pid) != "postgres":
+            continue
+        fields = _stat_fields(pid)
+        if fields is None:
+            continue
+        parent = int(fields[1])
+        total += process_cpu_s(pid, with_reaped_children=_comm(parent) != "postgres")
+    return total
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy seconds, total seconds) summed over all CPUs, from /proc/stat."""
+    parts = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    values = [int(x) for x in parts]
+    idle = values[3] + values[4]  # idle + iowait
+    total = sum(values[:8])
+    return (total - idle) / CLK_TCK, total / CLK_TCK
+
+
+@dataclass
+class CpuSnapshot:
+    wall: float
+    generator: float
+    server: float
+    postgres: float
+    busy: float
+    total: float
+
+
+def cpu_snapshot(server: Server | None) -> CpuSnapshot:
+    busy, total = machine_busy()
+    return CpuSnapshot(
+        wall=time.monotonic(),
+        generator=generator_cpu_s(),
+        server=server.cpu_s() if server else 0.0,
+        postgres=postgres_cpu_s(),
+        busy=busy,
+        total=total,
+    )
+
+
+def cpu_delta(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
+    """CPU seconds used per party during an interval, and in cores (seconds / wall)."""
+    wall = max(after.wall - before.wall, 1e-9)
+    machine_total = max(after.total - before.total, 1e-9)
+    out = {"wall_s": wall}
+    for name in ("generator", "server", "postgres"):
+        used = getattr(after, name) - getattr(before, name)
+        out[f"{name}_cpu_s"] = used
+        out[f"{name}_cores"] = used / wall
+    out["machine_busy_pct"] = 100.0 * (after.busy - before.busy) / machine_total
+    return out
+
+
+# --- servers ------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    app: str
+    env: dict[str, str]
+    app_dir: Path = ROOT
+    port: int = 0
+    probe_path: str = "/"
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path = field(default_factory=lambda: Path("/tmp/examhall-bench-server.log"))
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self, timeout_s: float = 60.0) -> None:
+        self.port = self.port or free_port()
+        self.log_path = Path(f"/tmp/bench-{self.name}-{self.port}.log")
+        command = [
+            UVICORN, self.app, "--host", HOST, "--port", str(self.port),
+            "--workers", str(WORKERS), "--no-access-log", "--lifespan", "on",
+            "--app-dir", str(self.app_dir), "--log-level", "warning",
+        ]
+        with self.log_path.open("wb") as sink:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=child_env(self.env), stdout=sink,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        self._wait_ready(timeout_s)
+        log(f"{self.name}: uvicorn ({WORKERS} workers) on {self.base_url}, "
+            f"pids {self.process.pid} -> {self.worker_pids()}")
+
+    def _wait_ready(self, timeout_s: float) -> None:
+        import httpx
+
+        deadline = time.monotonic() + timeout_s
+        with httpx.Client(timeout=2.0, trust_env=False) as client:
+            while time.monotonic() < deadline:
+                if self.process is not None and self.process.poll() is not None:
+                    break
+                try:
+                    client.get(self.base_url + self.probe_path)
+                    # every worker must have booted, not just the first
+                    if len(self.worker_pids()) >= WORKERS:
+                        time.sleep(1.0)
+                        return
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.3)
+        tail = self.log_path.read_text(errors="replace")[-3000:]
+        self.stop()
+        raise RuntimeError(f"{self.name} did not start within {timeout_s:.0f}s:\n{tail}")
+
+    def worker_pids(self) -> list[int]:
+        if self.process is None:
+            return []
+        return children_of(self.process.pid)
+
+    def cpu_s(self) -> float:
+        if self.process is None:
+            return 0.0
+        return process_cpu_s(self.process.pid) + sum(
+            process_cpu_s(pid) for pid in self.worker_pids()
+        )
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            self.process = None
+            return
+        pgid = self.process.pid  # start_new_session: its own process group
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pgid, signal.SIGKILL)
+            self.process.wait(timeout=5)
+        self.process = None
+
+    def __enter__(self) -> Server:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def examhall_server() -> Server:
+    return Server(name="examhall", app="config.asgi:application", env=EXAMHALL_ENV,
+                  probe_path="/api/docs")
+
+
+def bare_server() -> Server:
+    return Server(name="bare", app="bare_asgi:app", env=BARE_ENV, app_dir=BENCH_DIR,
+                  probe_path="/health")
+
+
+# --- databases ----------------------------------------------------------------------
+
+
+def recreate_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def flush_bench_cache() -> None:
+    """Empty the bench's own Redis database (15): sessions, rate-limit counters."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+def _run(command: list[str], env: dict[str, str], timeout_s: float) -> str:
+    result = subprocess.run(command, cwd=ROOT, env=child_env(env), capture_output=True,
+                            text=True, timeout=timeout_s, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+@dataclass(frozen=True)
+class Seed:
+    exam_code: str
+    subject_code: str
+    question_count: int
+    people: list[tuple[str, str]]  # (ticket number, clear ID number)
+
+
+def prepare_examhall_db(candidates: int, questions: int = 20) -> Seed:
+    """Fresh database: drop, create, migrate, seed ``candidates`` registrations."""
+    started = time.monotonic()
+    recreate_database(EXAMHALL_DB)
+    flush_bench_cache()
+    _run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], EXAMHALL_ENV, 300)
+    out = _run([PYTHON, str(BENCH_DIR / "seed.py"), "--candidates", str(candidates),
+                "--questions", str(questions)], EXAMHALL_ENV, 300)
+    data = json.loads(out.strip().splitlines()[-1])
+    log(f"database {EXAMHALL_DB}: migrated and seeded {candidates} candidates, "
+        f"{questions} questions in {time.monotonic() - started:.1f}s")
+    return Seed(exam_code=data["exam_code"], subject_code=data["subject_code"],
+                question_count=questions, people=[tuple(p) for p in data["people"]])
+
+
+def prepare_bare_db() -> None:
+    recreate_database(BARE_DB)
+    with psycopg.connect(BARE_ENV["BARE_DATABASE_URL"], autocommit=True) as conn:
+        conn.execute(
+            """CREATE TABLE answers (
+                   attempt_id uuid NOT NULL,
+                   question_id uuid NOT NULL,
+                   value jsonb NOT NULL,
+                   marked boolean NOT NULL DEFAULT false,
+                   seq bigint NOT NULL,
+                   client_saved_at timestamptz,
+                   saved_at timestamptz NOT NULL,
+                   PRIMARY KEY (attempt_id, question_id))"""
+        )
+
+
+@contextlib.contextmanager
+def timed(label: str) -> Iterator[None]:
+    started = time.monotonic()
+    yield
+    log(f"{label}: {time.monotonic() - started:.1f}s")
+
+
+def postgres_max_connections() -> int:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        row = conn.execute("SHOW max_connections").fetchone()
+        return int(row[0]) if row else 0
+
+
+def postgres_connections(database: str) -> int:
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (database,)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+
+def machine_description() -> str:
+    cpu = "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} CPUs ({cpu}), Python {sys.version.split()[0]}"

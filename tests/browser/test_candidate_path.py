@@ -1,0 +1,131 @@
+"""The whole candidate path in a real browser, growing with each issue.
+
+Now: choose the subject (with confirmation), sign in, checks, start, answer,
+lose the network, answer three questions offline, come back, reload, every
+answer still there, submit, score shown.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from examhall.delivery.models import Answer
+from examhall.devtools import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _choose(page, question_number: int, option_key: str) -> None:
+    page.locator("#palette [data-question-id]").nth(question_number - 1).click()
+    question = page.locator("#question")
+    question_id = question.get_attribute("data-question-id")
+    page.locator(f'input[name="q-{question_id}"][value="{option_key}"]').check()
+
+
+def test_candidate_signs_in_answers_offline_resumes_and_submits(
+    browser, server_url, screenshot
+):
+    exam, subject, _session, _room, [(registration, id_number)] = factories.make_sitting(
+        questions=6
+    )
+    factories.make_subject(exam=exam, code="OTHER", specialty="碳资产管理", level="中级")
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+
+    # Step 2: the subject list, with a confirmation naming the subject.
+    page.goto(f"{server_url}/exam/{exam.code}/")
+    expect(page.get_by_text(subject.display_name).first).to_be_visible()
+    screenshot(page, "01-subjects")
+    page.locator(f'[data-subject-code="{subject.code}"]').click()
+    expect(page.locator(".modal.show")).to_contain_text(subject.display_name)
+    page.locator("#confirm-subject").click()
+
+    # Step 3: a wrong ID number first, then the right one.
+    page.fill("#ticket_number", registration.ticket_number)
+    page.fill("#id_number", factories.resident_id_number(997))
+    page.click("#login-button")
+    expect(page.locator("#login-error")).to_be_visible()
+    expect(page.locator("#ticket_number")).to_have_value(registration.ticket_number)
+    screenshot(page, "02-login-error")
+    page.fill("#id_number", id_number)
+    page.click("#login-button")
+
+    # The check page: no checks required by this exam, start becomes enabled.
+    page.wait_for_url(re.compile(r"/attempt/check/$"))
+    expect(page.locator("#start-button")).to_be_enabled(timeout=10_000)
+    screenshot(page, "03-checks")
+    page.click("#start-button")
+
+    # Step 7: the exam page.
+    page.wait_for_url(re.compile(r"/attempt/$"))
+    expect(page.locator("#time-left")).to_have_text(re.compile(r"\d{2}:\d{2}:\d{2}"))
+    expect(page.locator("body")).to_contain_text(registration.ticket_number)  # watermark
+    _choose(page, 1, "A")
+    _choose(page, 2, "A")
+    expect(page.locator("#pending-count")).to_have_attribute("data-count", "0")
+    screenshot(page, "04-exam-online")
+
+    # The network drops: three answers are queued in the browser.
+    context.set_offline(True)
+    _choose(page, 3, "T")
+    _choose(page, 4, "B")
+    page.locator("#mark-toggle").click()
+    _choose(page, 5, "C")
+    expect(page.locator("#pending-count")).not_to_have_attribute("data-count", "0")
+    expect(page.locator("#connection-status")).to_contain_text(re.compile("离线|offline", re.I))
+    screenshot(page, "05-exam-offline")
+    assert Answer.objects.filter(attempt__registration=registration).count() == 2
+
+    # Back online: the queue drains in order.
+    context.set_offline(False)
+    expect(page.locator("#pending-count")).to_have_attribute("data-count", "0", timeout=15_000)
+    assert Answer.objects.filter(attempt__registration=registration).count() == 5
+    deadline_before = page.locator("#time-left").text_content()
+
+    # Reload: every answer and the remaining time come back.
+    page.reload()
+    for number, key in [(1, "A"), (2, "A"), (3, "T"), (4, "B"), (5, "C")]:
+        page.locator("#palette [data-question-id]").nth(number - 1).click()
+        question_id = page.locator("#question").get_attribute("data-question-id")
+        expect(page.locator(f'input[name="q-{question_id}"][value="{key}"]')).to_be_checked()
+    assert page.locator("#time-left").text_content() <= deadline_before
+    screenshot(page, "06-exam-after-reload")
+
+    # Submit: the confirmation shows the unanswered count; the score is shown.
+    page.click("#submit-button")
+    expect(page.locator("#unanswered-count")).to_have_text("1")
+    screenshot(page, "07-submit-confirm")
+    page.click("#confirm-submit")
+    page.wait_for_url(re.compile(r"/attempt/done/$"))
+    expect(page.locator("#score")).to_contain_text("/")
+    screenshot(page, "08-done")
+    context.close()
+
+
+def test_phone_sized_entry_page_is_usable(browser, server_url, screenshot):
+    exam, subject, *_rest = factories.make_sitting()
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.goto(f"{server_url}/exam/{exam.code}/")
+    expect(page.locator(f'[data-subject-code="{subject.code}"]')).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390  # nothing overflows sideways
+    screenshot(page, "mobile-subjects")
+    context.close()
+
+
+def test_language_switch_to_english(browser, server_url):
+    exam, *_rest = factories.make_sitting()
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{server_url}/exam/{exam.code}/")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    page.locator("select[name=language]").select_option("en")
+    page.wait_for_load_state()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    context.close()
