@@ -16,13 +16,15 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 from examhall.core.asgi import LifespanApp  # noqa: E402
+from examhall.delivery.fastpath import AutosaveFastPath  # noqa: E402
 
 django_asgi = get_asgi_application()
 
 application = LifespanApp(
     ProtocolTypeRouter(
         {
-            "http": django_asgi,
+            # The autosave hot path skips Django's middleware stack (ADR 0004).
+            "http": AutosaveFastPath(django_asgi),
             "websocket": URLRouter(websocket_urlpatterns),
         }
     )

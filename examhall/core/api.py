@@ -7,11 +7,10 @@ localised ``message``; routers of the apps are mounted here.
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from examhall.core.errors import ApplicationError
+from examhall.core.errors import ApplicationError, invalid_input, not_authenticated
 
 api = NinjaAPI(
     title="ExamHall API",
@@ -32,31 +31,12 @@ def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespo
 
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    fields = []
-    for item in exc.errors:
-        loc = [str(part) for part in item.get("loc", []) if part not in ("body", "payload")]
-        fields.append({"field": ".".join(loc), "problem": item.get("msg", "")})
-    return error_response(
-        request,
-        ApplicationError(
-            "invalid_input",
-            _("Some fields are missing or invalid."),
-            status=422,
-            details={"fields": fields},
-        ),
-    )
+    return error_response(request, invalid_input(list(exc.errors)))
 
 
 @api.exception_handler(AuthenticationError)
 def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error_response(
-        request,
-        ApplicationError(
-            "not_authenticated",
-            _("Your sign-in has expired. Please sign in again with your ticket number."),
-            status=401,
-        ),
-    )
+    return error_response(request, not_authenticated())
 
 
 @api.exception_handler(HttpError)

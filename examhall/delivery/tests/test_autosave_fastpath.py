@@ -1,0 +1,122 @@
+"""The autosave route as served by the ASGI app (the lean fast path, ADR 0004):
+the same rules, errors and localisation as the rest of the API."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import httpx
+import pytest
+
+from config.asgi import application
+from examhall.core import clock
+from examhall.delivery.models import Answer
+from examhall.delivery.tests.helpers import CandidateClient
+from examhall.devtools import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def started() -> tuple[CandidateClient, list[str]]:
+    _e, _s, _se, _r, [(registration, id_number)] = factories.make_sitting()
+    candidate = CandidateClient(registration, id_number)
+    candidate.login()
+    questions = [q["id"] for q in candidate.start()["questions"]]
+    return candidate, questions
+
+
+def _post(candidate: CandidateClient, body: object, *, token: str | None = None,
+          attempt_id: str | None = None, language: str = "en") -> httpx.Response:
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return await client.post(
+                f"/api/attempts/{attempt_id or candidate.attempt_id}/answers",
+                content=body if isinstance(body, bytes) else None,
+                json=None if isinstance(body, bytes) else body,
+                headers={"Authorization": f"Bearer {token or candidate.token}",
+                         "Accept-Language": language},
+            )
+
+    return asyncio.run(go())
+
+
+def _saves(question_id: str, value: list[str], seq: int) -> dict[str, object]:
+    return {"saves": [{"question_id": question_id, "value": value, "seq": seq}]}
+
+
+def test_save_through_asgi_is_stored_and_acknowledged(started):
+    candidate, questions = started
+    response = _post(candidate, _saves(questions[0], ["B"], 4))
+    assert response.status_code == 200
+    assert response.json()["acknowledged_seq"] == 4
+    assert "server_now" in response.json()
+    assert Answer.objects.get(question_id=questions[0]).value == ["B"]
+
+
+def test_older_seq_through_asgi_does_not_overwrite(started):
+    candidate, questions = started
+    _post(candidate, _saves(questions[0], ["C"], 5))
+    _post(candidate, _saves(questions[0], ["D"], 3))
+    assert Answer.objects.get(question_id=questions[0]).value == ["C"]
+
+
+def test_bad_token_is_401_in_the_common_error_shape(started):
+    candidate, questions = started
+    response = _post(candidate, _saves(questions[0], ["B"], 1), token="forged")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_other_attempt_is_404_and_nothing_written():
+    _e, _s, _se, _r, people = factories.make_sitting(candidates=2)
+    alice, bob = CandidateClient(*people[0]), CandidateClient(*people[1])
+    for person in (alice, bob):
+        person.login()
+    bob_questions = [q["id"] for q in bob.start()["questions"]]
+    response = _post(alice, _saves(bob_questions[0], ["B"], 1), attempt_id=bob.attempt_id)
+    assert response.status_code == 404
+    assert not Answer.objects.exists()
+
+
+def test_malformed_body_is_422_naming_the_field(started):
+    candidate, questions = started
+    response = _post(candidate, {"saves": [{"question_id": questions[0], "value": ["A"]}]})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"]["fields"][0]["field"] == "saves.0.seq"
+    assert _post(candidate, b"{not json").status_code == 422
+
+
+def test_oversized_body_is_refused(started):
+    candidate, _questions = started
+    response = _post(candidate, b"x" * (300 * 1024))
+    assert response.status_code == 413
+
+
+def test_after_deadline_the_refusal_is_localised(started):
+    candidate, questions = started
+    clock.shift(dt.timedelta(hours=2))
+    english = _post(candidate, _saves(questions[0], ["B"], 1), language="en")
+    chinese = _post(candidate, _saves(questions[0], ["B"], 2), language="zh-CN")
+    assert english.status_code == chinese.status_code == 409
+    assert english.json()["error"]["code"] == "deadline_passed"
+    assert english.json()["error"]["message"] != chinese.json()["error"]["message"]
+    assert chinese.headers["content-language"] == "zh-hans"
+
+
+def test_other_routes_still_reach_django(started):
+    candidate, _questions = started
+
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return await client.get(f"/api/attempts/{candidate.attempt_id}",
+                                    headers={"Authorization": f"Bearer {candidate.token}"})
+
+    response = asyncio.run(go())
+    assert response.status_code == 200
+    assert response.json()["state"] == "in_progress"
+
+
