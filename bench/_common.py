@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -223,7 +224,36 @@ def cpu_delta(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
         out[f"{name}_cpu_s"] = used
         out[f"{name}_cores"] = used / wall
     out["machine_busy_pct"] = 100.0 * (after.busy - before.busy) / machine_total
+    # whatever else ran on the machine meanwhile (other users' tests, browsers, ...)
+    ncpu = os.cpu_count() or 1
+    busy_cores = ncpu * (after.busy - before.busy) / machine_total
+    out["other_cores"] = max(0.0, busy_cores - out["generator_cores"] - out["server_cores"]
+                             - out["postgres_cores"])
     return out
+
+
+def wait_for_quiet(max_wait_s: float = 60.0, threshold_cores: float = 0.25) -> float:
+    """Wait (bounded) until the machine is nearly idle before a measured phase.
+
+    Others may share the machine (test suites, browsers); a phase measured while
+    they run says more about them than about the server. Returns the busy cores
+    seen last; logs when it gave up waiting.
+    """
+    ncpu = os.cpu_count() or 1
+    deadline = time.monotonic() + max_wait_s
+    busy_cores = float("nan")
+    for _ in range(int(max_wait_s) + 1):
+        busy0, total0 = machine_busy()
+        time.sleep(1.0)
+        busy1, total1 = machine_busy()
+        busy_cores = ncpu * (busy1 - busy0) / max(total1 - total0, 1e-9)
+        if busy_cores <= threshold_cores:
+            return busy_cores
+        if time.monotonic() >= deadline:
+            break
+    log(f"machine still busy ({busy_cores:.2f} cores used by others) after "
+        f"{max_wait_s:.0f}s: measuring anyway, see the 'other cores' column")
+    return busy_cores
 
 
 # --- servers ------------------------------------------------------------------------
@@ -253,6 +283,8 @@ class Server:
     def start(self, timeout_s: float = 60.0) -> None:
         self.port = self.port or free_port()
         self.log_path = Path(f"/tmp/bench-{self.name}-{self.port}.log")
+        if "STATIC_ROOT" in self.env:  # whitenoise warns about a missing folder
+            Path(self.env["STATIC_ROOT"]).mkdir(parents=True, exist_ok=True)
         command = [
             UVICORN, self.app, "--host", HOST, "--port", str(self.port),
             "--workers", str(WORKERS), "--no-access-log", "--lifespan", "on",
@@ -289,15 +321,32 @@ class Server:
         raise RuntimeError(f"{self.name} did not start within {timeout_s:.0f}s:\n{tail}")
 
     def worker_pids(self) -> list[int]:
+        """The uvicorn worker processes (not multiprocessing's resource tracker)."""
         if self.process is None:
             return []
-        return children_of(self.process.pid)
+        workers = []
+        for pid in children_of(self.process.pid):
+            with contextlib.suppress(OSError):
+                if b"multiprocessing.spawn" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    workers.append(pid)
+        return workers
+
+    def thread_count(self) -> int:
+        """Threads of all workers now."""
+        total = 0
+        for pid in self.worker_pids():
+            with contextlib.suppress(OSError, ValueError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("Threads:"):
+                        total += int(line.split()[1])
+        return total
 
     def cpu_s(self) -> float:
+        """CPU seconds of the master, its workers and helpers so far."""
         if self.process is None:
             return 0.0
         return process_cpu_s(self.process.pid) + sum(
-            process_cpu_s(pid) for pid in self.worker_pids()
+            process_cpu_s(pid) for pid in children_of(self.process.pid)
         )
 
     def stop(self, timeout_s: float = 15.0) -> None:
@@ -429,3 +478,153 @@ def machine_description() -> str:
                 cpu = line.split(":", 1)[1].strip()
                 break
     return f"{os.cpu_count()} CPUs ({cpu}), Python {sys.version.split()[0]}"
+
+
+# --- the candidate's client side ------------------------------------------------------
+
+
+def run_async(main: object) -> object:
+    """asyncio.run, on uvloop when installed (the load generator needs every cycle)."""
+    import asyncio
+
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)  # type: ignore[arg-type]
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)  # type: ignore[arg-type]
+
+
+def make_client(base_url: str, max_connections: int) -> object:
+    import httpx
+
+    return httpx.AsyncClient(
+        base_url=base_url,
+        limits=httpx.Limits(max_connections=max_connections,
+                            max_keepalive_connections=max_connections),
+        timeout=httpx.Timeout(15.0, pool=15.0),
+        trust_env=False,  # never through a proxy: 127.0.0.1 only
+    )
+
+
+@dataclass
+class Candidate:
+    attempt_id: str
+    headers: dict[str, str]
+    question_ids: list[str]
+    seq: int = 0
+
+
+@dataclass
+class LoginTiming:
+    login_s: float
+    start_s: float
+    error: str = ""
+
+
+async def login_and_start(client: object, seed: Seed, person: tuple[str, str]
+                          ) -> tuple[Candidate | None, LoginTiming]:
+    """Log one candidate in and start the attempt, timing both calls."""
+    ticket, id_number = person
+    begin = time.perf_counter()
+    try:
+        response = await client.post(  # type: ignore[attr-defined]
+            f"/api/exams/{seed.exam_code}/login",
+            json={"subject_code": seed.subject_code, "ticket_number": ticket,
+                  "id_number": id_number},
+        )
+    except Exception as error:  # every failure is counted, none stops the run
+        return None, LoginTiming(time.perf_counter() - begin, 0.0, f"login {type(error).__name__}")
+    login_s = time.perf_counter() - begin
+    if response.status_code != 200:
+        return None, LoginTiming(login_s, 0.0, f"login HTTP {response.status_code}")
+    data = response.json()
+    headers = {"Authorization": f"Bearer {data['token']}"}
+    begin = time.perf_counter()
+    try:
+        response = await client.post(  # type: ignore[attr-defined]
+            f"/api/attempts/{data['attempt_id']}/start", headers=headers)
+    except Exception as error:
+        return None, LoginTiming(login_s, time.perf_counter() - begin,
+                                 f"start {type(error).__name__}")
+    start_s = time.perf_counter() - begin
+    if response.status_code != 200:
+        return None, LoginTiming(login_s, start_s, f"start HTTP {response.status_code}")
+    questions = [question["id"] for question in response.json()["questions"]]
+    return Candidate(str(data["attempt_id"]), headers, questions), LoginTiming(login_s, start_s)
+
+
+def goal(text: str, met: bool) -> str:
+    return f"GOAL {'MET ' if met else 'MISSED'}: {text}"
+
+
+class RawHttpConnection:
+    """A minimal HTTP/1.1 keep-alive client over asyncio streams, for the peak phase.
+
+    httpx costs the generator about 1.5-2 ms of CPU per request on this machine,
+    which on 2 shared cores caps what it can offer the server; this costs a small
+    fraction of that. It speaks only what the two servers answer: a status line,
+    headers, then a Content-Length or chunked body.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.host_header = f"Host: {HOST}:{port}\r\n".encode()
+        self.reader: Any = None
+        self.writer: Any = None
+
+    async def _connect(self) -> None:
+        import asyncio
+
+        self.reader, self.writer = await asyncio.wait_for(
+            asyncio.open_connection(HOST, self.port), timeout=15)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+    async def post_json(self, path: str, payload: object, headers: dict[str, str]
+                        ) -> tuple[int, bytes]:
+        import asyncio
+
+        if self.writer is None:
+            await self._connect()
+        body = json.dumps(payload).encode()
+        head = [f"POST {path} HTTP/1.1\r\n".encode(), self.host_header,
+                b"Content-Type: application/json\r\n",
+                f"Content-Length: {len(body)}\r\n".encode()]
+        head += [f"{key}: {value}\r\n".encode() for key, value in headers.items()]
+        self.writer.write(b"".join(head) + b"\r\n" + body)
+        try:
+            return await asyncio.wait_for(self._read_response(), timeout=15)
+        except BaseException:
+            self.close()
+            raise
+
+    async def _read_response(self) -> tuple[int, bytes]:
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        fields = {}
+        for line in lines[1:]:
+            if ":" in line:
+                key, value = line.split(":", 1)
+                fields[key.strip().lower()] = value.strip().lower()
+        if "content-length" in fields:
+            body = await self.reader.readexactly(int(fields["content-length"]))
+        elif fields.get("transfer-encoding") == "chunked":
+            chunks = []
+            for _ in range(100_000):
+                size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
+                chunk = await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+                chunks.append(chunk[:-2])
+            body = b"".join(chunks)
+        else:
+            body = await self.reader.read()
+            fields["connection"] = "close"
+        if fields.get("connection") == "close":
+            self.close()
+        return status, body

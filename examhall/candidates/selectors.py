@@ -85,6 +85,15 @@ def candidates_by_identity(
     return found
 
 
+def candidate_by_id_number(
+    *, id_type: str, normalised: str, exclude_pk: object = None
+) -> Candidate | None:
+    queryset = Candidate.objects.filter(id_type=id_type, id_number_hash=pii.lookup_hash(normalised))
+    if exclude_pk is not None:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return queryset.first()
+
+
 def registrations_by_candidate_subject(
     *, exam: Exam, candidate_ids: Iterable[object]
 ) -> dict[tuple[str, str], Registration]:
@@ -135,10 +144,26 @@ def room_occupancy(*, room_ids: Iterable[object]) -> Counter[str]:
     return Counter({str(row["room_id"]): row["count"] for row in rows})
 
 
+def id_number_hash_for_search(term: str) -> str | None:
+    """The look-up hash of a search term that could be a whole ID number, else None."""
+    normalised = idnumbers.normalise(term)
+    return pii.lookup_hash(normalised) if len(normalised) >= 5 else None
+
+
 def candidate_search(*, queryset: QuerySet[Candidate], term: str) -> QuerySet[Candidate]:
     """Candidates whose name contains ``term`` or whose ID number is exactly ``term``."""
     condition = Q(name__icontains=term.strip())
-    normalised = idnumbers.normalise(term)
-    if len(normalised) >= 5:
-        condition |= Q(id_number_hash=pii.lookup_hash(normalised))
+    if id_hash := id_number_hash_for_search(term):
+        condition |= Q(id_number_hash=id_hash)
+    return queryset.filter(condition)
+
+
+def registration_search(
+    *, queryset: QuerySet[Registration], term: str
+) -> QuerySet[Registration]:
+    """Registrations by ticket number, candidate name, or exact candidate ID number."""
+    text = term.strip()
+    condition = Q(ticket_number__iexact=text) | Q(candidate__name__icontains=text)
+    if id_hash := id_number_hash_for_search(term):
+        condition |= Q(candidate__id_number_hash=id_hash)
     return queryset.filter(condition)

@@ -80,7 +80,8 @@ function startCountdown(seconds) {
       updateButton();
       return;
     }
-    retryLine.textContent = format(strings.retryIn, { seconds: left });
+    const clock = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+    retryLine.textContent = format(strings.retryIn, { time: clock });
     retryLine.hidden = false;
     updateButton();
   };

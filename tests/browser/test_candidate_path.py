@@ -125,7 +125,9 @@ def test_language_switch_to_english(browser, server_url):
     page = context.new_page()
     page.goto(f"{server_url}/exam/{exam.code}/")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
-    page.locator("select[name=language]").select_option("en")
-    page.wait_for_load_state()
+    page.locator('button[name=language][value="en"]').click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator('button[name=language][value="en"]')).to_have_attribute(
+        "aria-current", "true"
+    )
     context.close()

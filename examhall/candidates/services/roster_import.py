@@ -1,20 +1,17 @@
-"""Writes for candidates and registrations: the roster import, admin saves, reveals.
+"""The roster import: judge a sheet row by row, then write it in one transaction.
 
-Roster import (``roster_import``)
-    Reads the sheet (``roster.read_roster``), judges every row, and writes only
-    when ``commit`` is true, in one transaction. ``mode="all_or_nothing"`` writes
-    nothing when any row has an error; ``mode="valid_rows"`` writes the rows
-    without errors and skips the others. The same ID number and type is always
-    the same ``Candidate``; the same exam, candidate and subject is always the
-    same ``Registration``, updated in place, so importing a sheet twice changes
-    nothing the second time.
+``roster_import`` reads the sheet (``roster.read_roster``), judges every row, and
+writes only when ``commit`` is true. ``mode="all_or_nothing"`` writes nothing when
+any row has an error; ``mode="valid_rows"`` writes the rows without errors and
+skips the others. The same ID number and type is always the same ``Candidate``;
+the same exam, candidate and subject is always the same ``Registration``, updated
+in place, so importing a sheet twice changes nothing the second time.
 
-Ticket numbers
-    A missing ticket number is kept from the existing registration, or generated
-    as the exam code's letters and digits, uppercased and cut to 20 characters,
-    followed by a sequence of at least six digits, one above the highest such
-    number already used in the exam or in the sheet: exam ``dc-2025-mock`` gives
-    ``DC2025MOCK000001``, ``DC2025MOCK000002``, ...
+A missing ticket number is kept from the existing registration, or generated (see
+``registrations.ticket_prefix``): the exam code's letters and digits, uppercased
+and cut to 20 characters, then a sequence of at least six digits, one above the
+highest such number already used in the exam or in the sheet. Exam
+``dc-2025-mock`` gives ``DC2025MOCK000001``, ``DC2025MOCK000002``, ...
 """
 
 from __future__ import annotations
@@ -22,8 +19,8 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import IntegrityError, transaction
@@ -42,17 +39,19 @@ from examhall.candidates.roster import (
     match_key,
     read_roster,
 )
+from examhall.candidates.services.registrations import TICKET_PATTERN, ticket_prefix
 from examhall.core import pii
-from examhall.core.errors import ApplicationError, PermissionDenied
+from examhall.core.errors import ApplicationError
 from examhall.exams.models import Exam, Room, Session, Subject
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 logger = logging.getLogger(__name__)
 
 Mode = Literal["all_or_nothing", "valid_rows"]
 MODES: tuple[str, ...] = ("all_or_nothing", "valid_rows")
 MAX_EXTRA_MINUTES = 600
-TICKET_PATTERN = re.compile(r"[A-Z0-9-]{1,30}")
-REVEAL_PERMISSION = "candidates.reveal_id_number"
 
 _ID_TYPES = {
     match_key(text): code
@@ -63,9 +62,6 @@ _ID_TYPES = {
     }.items()
     for text in (*texts, str(IdType(code).label))
 }
-
-
-# --- the roster import
 
 
 @dataclass
@@ -84,7 +80,6 @@ class _Row:
     extra_minutes: int | None = None
     candidate: Candidate | None = None
     registration: Registration | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -102,7 +97,7 @@ def roster_import(
     file: RosterFile,
     commit: bool,
     mode: Mode = "all_or_nothing",
-    actor: Any = None,
+    actor: AbstractBaseUser | None = None,
 ) -> RosterReport:
     """Judge a roster sheet row by row and, when ``commit``, write it (see module doc).
 
@@ -333,10 +328,6 @@ def _match_existing(exam: Exam, sheet: Sheet, rows: list[_Row]) -> None:
                                     "subject": owner.subject.display_name})
 
 
-def ticket_prefix(exam: Exam) -> str:
-    return re.sub(r"[^A-Z0-9]", "", exam.code.upper())[:20] or "T"
-
-
 def _assign_tickets(exam: Exam, sheet: Sheet, rows: list[_Row]) -> None:
     prefix = ticket_prefix(exam)
     pattern = re.compile(re.escape(prefix) + r"(\d{6,})")
@@ -438,7 +429,7 @@ def _write(exam: Exam, rows: list[_Row]) -> None:
     )
 
 
-def _log_import(exam: Exam, report: RosterReport, actor: Any) -> None:
+def _log_import(exam: Exam, report: RosterReport, actor: AbstractBaseUser | None) -> None:
     counts = report.counts
     logger.info("Roster imported into %s: %s", exam.code, counts)
     if actor is None or not getattr(actor, "pk", None):
@@ -446,100 +437,3 @@ def _log_import(exam: Exam, report: RosterReport, actor: Any) -> None:
     message = _("Roster imported: %(created)d registrations created, %(updated)d updated, "
                 "%(errors)d rows skipped.") % counts
     LogEntry.objects.log_actions(actor.pk, [exam], CHANGE, message, single_object=True)
-
-
-# --- single candidates and registrations (the admin)
-
-
-def candidate_save(
-    *, candidate: Candidate, id_number: str | None = None
-) -> idnumbers.IdNumberCheck | None:
-    """Create or change a candidate; ``id_number`` None keeps the stored number.
-
-    Returns the ID number check (its ``warnings`` are worth showing), or None when
-    the number was neither given nor affected by a change of ID type."""
-    if id_number is None and candidate.pk is not None:
-        stored = Candidate.objects.filter(pk=candidate.pk).values_list("id_type", flat=True)
-        if stored.first() != candidate.id_type:
-            id_number = candidate.reveal_id_number()
-    check = None
-    if id_number is not None or candidate.pk is None:
-        check = candidate_id_number_check(candidate=candidate, id_number=id_number or "")
-        candidate.id_type = check.id_type
-        candidate.set_id_number(check.normalised)
-    with transaction.atomic():
-        candidate.save()
-    return check
-
-
-def candidate_id_number_check(*, candidate: Candidate, id_number: str) -> idnumbers.IdNumberCheck:
-    """Validate a number for this candidate; raise ``ApplicationError`` when it is refused
-    or already belongs to another candidate."""
-    check = idnumbers.validate(id_number, candidate.id_type)
-    if not check.ok:
-        raise ApplicationError(check.code, check.message, details={"field": "id_number"})
-    others = Candidate.objects.filter(
-        id_type=check.id_type, id_number_hash=pii.lookup_hash(check.normalised)
-    ).exclude(pk=candidate.pk)
-    if owner := others.first():
-        raise ApplicationError(
-            "candidate_exists",
-            _("This ID number already belongs to the candidate %(name)s.") % {"name": owner.name},
-            details={"field": "id_number"},
-        )
-    return check
-
-
-def candidate_reveal_id_number(*, candidate: Candidate, actor: Any) -> str:
-    """The clear ID number, for users allowed to see it; every reveal is logged."""
-    if not actor.has_perm(REVEAL_PERMISSION):
-        raise PermissionDenied(
-            "reveal_not_allowed", _("You are not allowed to see full ID numbers.")
-        )
-    LogEntry.objects.log_actions(
-        actor.pk, [candidate], CHANGE, _("Revealed the ID number."), single_object=True
-    )
-    logger.info("User %s revealed the ID number of candidate %s", actor.pk, candidate.pk)
-    return candidate.reveal_id_number()
-
-
-def ticket_number_generate(*, exam: Exam) -> str:
-    prefix = ticket_prefix(exam)
-    sequence = selectors.highest_ticket_sequence(exam=exam, prefix=prefix) + 1
-    return f"{prefix}{sequence:06d}"
-
-
-def registration_problems(*, registration: Registration) -> dict[str, str]:
-    """Field name → message for a registration whose parts do not fit together."""
-    problems: dict[str, str] = {}
-    exam_id = registration.exam_id
-    if registration.subject_id and registration.subject.exam_id != exam_id:
-        problems["subject"] = _("This subject belongs to another exam.")
-    if registration.session_id and registration.session.exam_id != exam_id:
-        problems["session"] = _("This session belongs to another exam.")
-    if registration.room_id and registration.room.session_id != registration.session_id:
-        problems["room"] = _("This room belongs to another session.")
-    ticket = idnumbers.normalise(registration.ticket_number)
-    if ticket and not TICKET_PATTERN.fullmatch(ticket):
-        problems["ticket_number"] = _("A ticket number has up to 30 letters, digits and hyphens.")
-    elif ticket and exam_id and selectors.ticket_taken(
-        exam=registration.exam, ticket_number=ticket, exclude_pk=registration.pk
-    ):
-        problems["ticket_number"] = _("This ticket number is already used in this exam.")
-    return problems
-
-
-def registration_save(*, registration: Registration) -> Registration:
-    """Save a registration, generating its ticket number when it has none."""
-    problems = registration_problems(registration=registration)
-    if problems:
-        field_name, message = next(iter(problems.items()))
-        raise ApplicationError("registration_invalid", message,
-                               details={"field": field_name, "problems": problems})
-    with transaction.atomic():
-        registration.ticket_number = (
-            idnumbers.normalise(registration.ticket_number)
-            or ticket_number_generate(exam=registration.exam)
-        )
-        registration.save()
-    return registration

@@ -1,0 +1,822 @@
+/**
+ * The exam page (delivery/exam.html) — static/delivery/exam.js.
+ *
+ * One question at a time, a palette of all questions, mark-for-review, and
+ * the remaining time; every change is saved at once through the offline
+ * AnswerQueue (answer_queue.js): stored in localStorage first, then sent.
+ *
+ * - Time: the server is the authority. Remaining time = server deadline −
+ *   (local clock + offset), where the offset is measured from `server_now`
+ *   on every GET of the attempt (every 60 s, every 5 s while paused, when
+ *   the tab comes back or the network returns) and on every save receipt.
+ *   A jump of the local clock (changed by hand, computer asleep) triggers a
+ *   re-sync at once.
+ * - Load: GET the attempt, merge its answers with the local queue (a queued
+ *   entry with a newer seq wins and is re-sent); submitted/graded/voided go
+ *   to the done page; paused shows an overlay and polls.
+ * - Submit: `#submit-modal` shows unanswered and marked counts; confirming
+ *   first empties the queue; while answers cannot be sent it says so and
+ *   submits by itself once they are saved. At time 0 the page flushes,
+ *   then submits whatever the server holds, and goes to the done page.
+ * - A 409 deadline_passed / attempt_not_in_progress or a 401 stops saving;
+ *   the entries stay in localStorage and the server's message is shown.
+ */
+import { createApiClient, format, readJsonScript } from '../core/api.js';
+import { AnswerQueue } from './answer_queue.js';
+
+const SYNC_INTERVAL_MS = 60000;
+const PAUSED_POLL_MS = 5000;
+const LOAD_RETRY_MS = 5000;
+const SUBMIT_RETRY_MS = 3000;
+const TIME_UP_FLUSH_LIMIT_MS = 60000;
+const LOW_TIME_MS = 5 * 60000;
+const TICK_MS = 250;
+const CLOCK_JUMP_MS = 2000;
+const FINISHED_STATES = new Set(['submitted', 'graded', 'voided']);
+
+const strings = readJsonScript('i18n');
+const app = document.getElementById('exam-app');
+const config = app.dataset;
+const byId = (id) => document.getElementById(id);
+const el = {
+  alert: byId('exam-alert'),
+  loading: byId('exam-loading'),
+  body: byId('exam-body'),
+  timeLeft: byId('time-left'),
+  connection: byId('connection-status'),
+  connectionIcon: byId('connection-icon'),
+  connectionText: byId('connection-text'),
+  pendingCount: byId('pending-count'),
+  submitButton: byId('submit-button'),
+  watermark: byId('watermark'),
+  question: byId('question'),
+  number: byId('question-number'),
+  kind: byId('question-kind'),
+  score: byId('question-score'),
+  stem: byId('question-stem'),
+  fieldset: byId('question-fieldset'),
+  options: byId('question-options'),
+  prev: byId('prev-button'),
+  next: byId('next-button'),
+  nextLabel: byId('next-label'),
+  markToggle: byId('mark-toggle'),
+  markIcon: byId('mark-icon'),
+  markLabel: byId('mark-label'),
+  palette: byId('palette'),
+  answeredSummary: byId('answered-summary'),
+  modal: byId('submit-modal'),
+  unansweredCount: byId('unanswered-count'),
+  markedCount: byId('marked-count'),
+  submitWaiting: byId('submit-waiting'),
+  submitError: byId('submit-error'),
+  confirmSubmit: byId('confirm-submit'),
+  pausedOverlay: byId('paused-overlay'),
+  timeUpOverlay: byId('timeup-overlay'),
+  timeUpStatus: byId('timeup-status'),
+  stoppedOverlay: byId('stopped-overlay'),
+  stoppedMessage: byId('stopped-message'),
+  stoppedPending: byId('stopped-pending'),
+  stoppedContinue: byId('stopped-continue'),
+};
+const lang = document.documentElement.lang || undefined;
+const attemptPath = `attempts/${encodeURIComponent(config.attemptId)}`;
+const currentKey = `examhall.current.${config.attemptId}`;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const api = createApiClient({
+  base: config.apiBase,
+  token: config.token,
+  messages: { network: strings.network, server: strings.server },
+});
+
+// --- server clock ---------------------------------------------------------------
+
+const serverClock = {
+  offsetMs: 0,
+  dateAnchor: null,
+  perfAnchor: null,
+
+  /** `sentAt`/`receivedAt`: Date.now() around the request that returned `serverIso`. */
+  sync(serverIso, sentAt, receivedAt) {
+    const server = Date.parse(serverIso);
+    if (Number.isNaN(server)) {
+      return;
+    }
+    this.offsetMs = server - (sentAt + receivedAt) / 2;
+    this.dateAnchor = Date.now();
+    this.perfAnchor = performance.now();
+  },
+
+  nowMs() {
+    return Date.now() + this.offsetMs;
+  },
+
+  now() {
+    return new Date(this.nowMs());
+  },
+
+  /** The local clock moved differently from the monotonic one since the last sync. */
+  jumped() {
+    if (this.dateAnchor === null) {
+      return false;
+    }
+    const byDate = Date.now() - this.dateAnchor;
+    const byMonotonic = performance.now() - this.perfAnchor;
+    return Math.abs(byDate - byMonotonic) > CLOCK_JUMP_MS;
+  },
+};
+
+// --- page state -------------------------------------------------------------------
+
+const exam = {
+  state: null, // the attempt's state as last reported by the server
+  deadlineMs: null,
+  frozenRemainingMs: null, // shown while paused
+  questions: [],
+  answers: new Map(), // question id → {value: string[], marked: boolean}
+  current: 0,
+  loaded: false,
+  timeUp: false,
+  submitting: false,
+  submitWhenSaved: false,
+  stopped: false, // saving refused for good (deadline passed, submitted, signed out)
+  finished: false, // leaving for the done page
+  warnedLowTime: false,
+  storageWarned: false,
+};
+
+const queue = new AnswerQueue({
+  attemptId: config.attemptId,
+  now: () => serverClock.now(),
+  send: async (saves) => {
+    const sentAt = Date.now();
+    const receipt = await api.post(`${attemptPath}/answers`, { saves });
+    serverClock.sync(receipt.server_now, sentAt, Date.now());
+    return receipt;
+  },
+});
+
+// --- helpers ----------------------------------------------------------------------
+
+function showAlert(message, kind = 'warning') {
+  el.alert.className = `alert alert-${kind}`;
+  el.alert.textContent = message;
+  el.alert.hidden = !message;
+}
+
+function formatDuration(ms) {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const parts = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  return parts.map((part) => String(part).padStart(2, '0')).join(':');
+}
+
+function formatClockTime(date) {
+  return date.toLocaleTimeString(lang, {
+    hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
+  });
+}
+
+function formatNumber(value) {
+  const number = Number(value);
+  return Number.isFinite(number)
+    ? new Intl.NumberFormat(lang, { maximumFractionDigits: 2 }).format(number)
+    : String(value);
+}
+
+function answerOf(questionId) {
+  return exam.answers.get(questionId) || { value: [], marked: false };
+}
+
+function currentQuestion() {
+  return exam.questions[exam.current];
+}
+
+function canAnswer() {
+  return (
+    exam.loaded && exam.state === 'in_progress' && !exam.timeUp && !exam.submitting &&
+    !exam.stopped && !exam.finished
+  );
+}
+
+function updateInteractivity() {
+  const locked = !canAnswer();
+  el.fieldset.disabled = locked;
+  el.markToggle.disabled = locked;
+  el.submitButton.disabled = locked;
+}
+
+function goToDone() {
+  exam.finished = true;
+  queue.dispose();
+  window.location.replace(config.doneUrl);
+}
+
+// --- loading and syncing --------------------------------------------------------------
+
+async function fetchAttempt() {
+  const sentAt = Date.now();
+  const view = await api.get(attemptPath);
+  serverClock.sync(view.server_now, sentAt, Date.now());
+  return view;
+}
+
+/** Go to the done page if the server says the attempt is over. */
+function leaveIfFinished(view) {
+  if (!FINISHED_STATES.has(view.state)) {
+    return false;
+  }
+  exam.state = view.state;
+  if (!el.stoppedOverlay.hidden) {
+    return true; // the overlay explains what happened and links to the done page
+  }
+  goToDone();
+  return true;
+}
+
+function applyState(view) {
+  const wasPaused = exam.state === 'paused';
+  exam.state = view.state;
+  exam.deadlineMs = view.deadline ? Date.parse(view.deadline) : null;
+  if (view.state === 'paused') {
+    el.pausedOverlay.hidden = false;
+  } else {
+    el.pausedOverlay.hidden = true;
+    exam.frozenRemainingMs = null;
+  }
+  if (view.state === 'in_progress' && queue.status === 'stopped' && !exam.stopped) {
+    queue.resume(); // e.g. after a pause, or a refusal that a fresh start may clear
+  } else if (wasPaused && view.state === 'in_progress') {
+    queue.flush();
+  }
+  updateInteractivity();
+  renderConnection(queue.snapshot());
+  tick();
+}
+
+let syncTimer = null;
+let syncing = null;
+
+function scheduleSync() {
+  clearTimeout(syncTimer);
+  if (!exam.finished) {
+    syncTimer = setTimeout(syncNow, exam.state === 'paused' ? PAUSED_POLL_MS : SYNC_INTERVAL_MS);
+  }
+}
+
+/** GET the attempt; resolves true if the page is leaving (attempt finished). */
+function syncNow() {
+  if (!syncing) {
+    syncing = (async () => {
+      try {
+        const view = await fetchAttempt();
+        if (leaveIfFinished(view)) {
+          return true;
+        }
+        applyState(view);
+      } catch (error) {
+        if (error.status === 401) {
+          stopSaving(error);
+        }
+      } finally {
+        syncing = null;
+        scheduleSync();
+      }
+      return false;
+    })();
+  }
+  return syncing;
+}
+
+function mergeAnswers(view) {
+  const ids = exam.questions.map((question) => question.id);
+  queue.discardQuestionsNotIn(ids);
+  queue.seedSeq(view.last_seq || 0);
+  queue.pruneAgainst(view.answers || {});
+  for (const question of exam.questions) {
+    const stored = (view.answers || {})[question.id];
+    exam.answers.set(question.id, {
+      value: stored && Array.isArray(stored.value) ? [...stored.value] : [],
+      marked: Boolean(stored && stored.marked),
+    });
+  }
+  // Whatever is still queued is newer than the server's copy: it wins.
+  for (const entry of queue.latestByQuestion().values()) {
+    exam.answers.set(entry.question_id, { value: [...entry.value], marked: entry.marked });
+  }
+}
+
+async function load() {
+  let view;
+  try {
+    view = await fetchAttempt();
+  } catch (error) {
+    if (error.isTransient) {
+      showAlert(strings.loadFailed);
+      setTimeout(load, LOAD_RETRY_MS);
+    } else {
+      el.loading.hidden = true;
+      showAlert(error.message || strings.server, 'danger');
+    }
+    return;
+  }
+  if (leaveIfFinished(view)) {
+    return;
+  }
+  showAlert('');
+  exam.questions = Array.isArray(view.questions) ? view.questions : [];
+  mergeAnswers(view);
+  const saved = Number(sessionStorage.getItem(currentKey));
+  exam.current = Number.isInteger(saved) && saved >= 0 && saved < exam.questions.length ? saved : 0;
+  exam.loaded = true;
+  renderWatermark();
+  buildPalette();
+  el.loading.hidden = true;
+  el.body.hidden = false;
+  applyState(view);
+  renderQuestion();
+  queue.start();
+  queue.flush();
+  setInterval(tick, TICK_MS);
+  scheduleSync();
+}
+
+// --- timer ----------------------------------------------------------------------------
+
+function remainingMs() {
+  return exam.deadlineMs === null ? null : Math.max(0, exam.deadlineMs - serverClock.nowMs());
+}
+
+function tick() {
+  if (serverClock.jumped()) {
+    syncNow();
+  }
+  let left = remainingMs();
+  if (exam.state === 'paused') {
+    exam.frozenRemainingMs ??= left;
+    left = exam.frozenRemainingMs;
+  }
+  el.timeLeft.textContent = left === null ? '--:--:--' : formatDuration(left);
+  el.timeLeft.classList.toggle('is-low', left !== null && left <= LOW_TIME_MS);
+  if (exam.state !== 'in_progress' || left === null) {
+    return;
+  }
+  if (left <= LOW_TIME_MS && left > 0 && !exam.warnedLowTime) {
+    exam.warnedLowTime = true;
+    showAlert(strings.fiveMinutes);
+  }
+  if (left === 0 && !exam.timeUp) {
+    onTimeUp();
+  }
+}
+
+// --- rendering ------------------------------------------------------------------------
+
+function renderWatermark() {
+  const text = `${config.candidateName} · ${config.ticketNumber}`;
+  const spans = Array.from({ length: 120 }, () => {
+    const span = document.createElement('span');
+    span.textContent = text;
+    return span;
+  });
+  el.watermark.replaceChildren(...spans);
+}
+
+const paletteButtons = new Map();
+const questionsById = new Map();
+
+function buildPalette() {
+  paletteButtons.clear();
+  questionsById.clear();
+  exam.questions.forEach((question) => questionsById.set(question.id, question));
+  const buttons = exam.questions.map((question, index) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'eh-palette-button';
+    button.dataset.questionId = question.id;
+    button.textContent = String(question.number);
+    button.addEventListener('click', () => goTo(index, { focus: true }));
+    paletteButtons.set(question.id, button);
+    return button;
+  });
+  el.palette.replaceChildren(...buttons);
+  exam.questions.forEach((question) => updatePaletteButton(question.id));
+  updateSummary();
+}
+
+function updatePaletteButton(questionId) {
+  const button = paletteButtons.get(questionId);
+  if (!button) {
+    return;
+  }
+  const question = questionsById.get(questionId);
+  const answer = answerOf(questionId);
+  const answered = answer.value.length > 0;
+  const isCurrent = currentQuestion()?.id === questionId;
+  button.classList.toggle('is-answered', answered);
+  button.classList.toggle('is-marked', answer.marked);
+  button.classList.toggle('is-current', isCurrent);
+  button.dataset.answered = String(answered);
+  button.dataset.marked = String(answer.marked);
+  const labels = [
+    format(strings.paletteQuestion, { number: question.number }),
+    answered ? strings.answered : strings.unanswered,
+  ];
+  if (answer.marked) {
+    labels.push(strings.marked);
+  }
+  if (isCurrent) {
+    labels.push(strings.current);
+    button.setAttribute('aria-current', 'step');
+  } else {
+    button.removeAttribute('aria-current');
+  }
+  button.setAttribute('aria-label', labels.join(', '));
+}
+
+function counts() {
+  let answered = 0;
+  let marked = 0;
+  for (const question of exam.questions) {
+    const answer = answerOf(question.id);
+    answered += answer.value.length > 0 ? 1 : 0;
+    marked += answer.marked ? 1 : 0;
+  }
+  return { answered, unanswered: exam.questions.length - answered, marked };
+}
+
+function updateSummary() {
+  el.answeredSummary.textContent = format(strings.answeredSummary, {
+    answered: counts().answered, total: exam.questions.length,
+  });
+}
+
+function renderOption(question, option, checked) {
+  const key = String(option.key);
+  const inputId = `q-${question.id}-${key}`;
+  const label = document.createElement('label');
+  label.className = 'eh-option';
+  label.htmlFor = inputId;
+  const input = document.createElement('input');
+  input.className = 'form-check-input';
+  input.type = question.kind === 'multiple' ? 'checkbox' : 'radio';
+  input.name = `q-${question.id}`;
+  input.value = key;
+  input.id = inputId;
+  input.checked = checked;
+  label.append(input);
+  if (question.kind !== 'true_false') {
+    const keySpan = document.createElement('span');
+    keySpan.className = 'eh-option-key';
+    keySpan.textContent = `${key}.`;
+    label.append(keySpan);
+  }
+  const text = document.createElement('span');
+  text.className = 'eh-option-text';
+  text.textContent = option.text;
+  label.append(text);
+  return label;
+}
+
+function renderMarkToggle(marked) {
+  el.markToggle.setAttribute('aria-pressed', String(marked));
+  el.markIcon.className = marked ? 'bi bi-flag-fill' : 'bi bi-flag';
+  el.markLabel.textContent = marked ? strings.unmark : strings.mark;
+}
+
+function renderQuestion() {
+  const question = currentQuestion();
+  if (!question) {
+    return;
+  }
+  const answer = answerOf(question.id);
+  el.question.dataset.questionId = question.id;
+  el.number.textContent = format(strings.questionNumber, {
+    number: question.number, total: exam.questions.length,
+  });
+  el.kind.textContent = strings[`kind_${question.kind}`] || question.kind;
+  el.score.textContent = format(strings.score, { score: formatNumber(question.score) });
+  el.stem.textContent = question.stem;
+  el.options.replaceChildren(
+    ...(question.options || []).map((option) =>
+      renderOption(question, option, answer.value.includes(String(option.key))),
+    ),
+  );
+  renderMarkToggle(answer.marked);
+  const last = exam.current === exam.questions.length - 1;
+  el.prev.disabled = exam.current === 0;
+  el.nextLabel.textContent = last ? strings.reviewSubmit : strings.next;
+  exam.questions.forEach((item) => updatePaletteButton(item.id));
+  updateInteractivity();
+  try {
+    sessionStorage.setItem(currentKey, String(exam.current));
+  } catch {
+    // Only the position is lost; nothing to do.
+  }
+}
+
+function goTo(index, { focus = false } = {}) {
+  if (index < 0 || index >= exam.questions.length) {
+    return;
+  }
+  exam.current = index;
+  renderQuestion();
+  const area = el.question.closest('.eh-question-area');
+  if (area.getBoundingClientRect().top < 0) {
+    area.scrollIntoView({ block: 'start' });
+  }
+  if (focus) {
+    el.question.focus({ preventScroll: true });
+  }
+}
+
+// --- answering ------------------------------------------------------------------------
+
+/** Keep the change on this computer first (the queue stores it), then send it. */
+function record(questionId, answer) {
+  exam.answers.set(questionId, answer);
+  queue.add({ questionId, value: answer.value, marked: answer.marked });
+  updatePaletteButton(questionId);
+  updateSummary();
+}
+
+el.options.addEventListener('change', (event) => {
+  if (!event.target.name?.startsWith('q-')) {
+    return;
+  }
+  const question = currentQuestion();
+  if (!canAnswer()) {
+    renderQuestion(); // undo a change made while answering is not allowed
+    return;
+  }
+  const value = [...el.options.querySelectorAll('input:checked')].map((input) => input.value);
+  record(question.id, { value, marked: answerOf(question.id).marked });
+});
+
+el.markToggle.addEventListener('click', () => {
+  const question = currentQuestion();
+  if (!question || !canAnswer()) {
+    return;
+  }
+  const answer = answerOf(question.id);
+  record(question.id, { value: [...answer.value], marked: !answer.marked });
+  renderMarkToggle(!answer.marked);
+});
+
+el.prev.addEventListener('click', () => goTo(exam.current - 1));
+el.next.addEventListener('click', () => {
+  if (exam.current === exam.questions.length - 1) {
+    openSubmitModal();
+  } else {
+    goTo(exam.current + 1);
+  }
+});
+
+// --- connection status ------------------------------------------------------------------
+
+function renderConnection(snapshot) {
+  const { pending, status, online, lastSavedAt } = snapshot;
+  let mode;
+  let icon;
+  let text;
+  if (exam.state === 'paused') {
+    [mode, icon, text] = ['paused', 'bi-pause-circle', strings.paused];
+  } else if (status === 'stopped') {
+    [mode, icon, text] = ['stopped', 'bi-exclamation-octagon', strings.stopped];
+  } else if (!online || status === 'retrying') {
+    mode = 'offline';
+    icon = 'bi-wifi-off';
+    text = pending > 0 ? strings.offline : strings.offlineSaved;
+  } else if (pending > 0) {
+    [mode, icon, text] = ['sending', 'bi-arrow-repeat', strings.saving];
+  } else if (lastSavedAt) {
+    mode = 'saved';
+    icon = 'bi-cloud-check';
+    text = format(strings.savedAt, { time: formatClockTime(lastSavedAt) });
+  } else {
+    [mode, icon, text] = ['saved', 'bi-cloud-check', strings.online];
+  }
+  el.connection.className = `eh-connection is-${mode}`;
+  el.connection.dataset.state = mode;
+  el.connectionIcon.className = `bi ${icon}`;
+  el.connectionText.textContent = text;
+  el.pendingCount.dataset.count = String(pending);
+  el.pendingCount.textContent = pending > 0 ? format(strings.pending, { count: pending }) : '';
+}
+
+/** Saving was refused for good: keep the entries, show the server's message. */
+function stopSaving(error) {
+  exam.stopped = true;
+  exam.submitWhenSaved = false;
+  updateInteractivity();
+  if (exam.timeUp) {
+    return; // the time-up flow submits what the server holds
+  }
+  hideSubmitModal();
+  el.stoppedMessage.textContent = error.message || strings.server;
+  const pending = queue.pendingCount;
+  el.stoppedPending.textContent = format(strings.keptLocally, { count: pending });
+  el.stoppedPending.hidden = pending === 0;
+  if (error.status === 401) {
+    el.stoppedContinue.textContent = strings.signInAgain;
+    el.stoppedContinue.href = config.homeUrl;
+  }
+  el.stoppedOverlay.hidden = false;
+}
+
+let handledError = null;
+
+queue.addEventListener('change', (event) => {
+  const snapshot = event.detail;
+  renderConnection(snapshot);
+  if (snapshot.storageFailed && !exam.storageWarned) {
+    exam.storageWarned = true;
+    showAlert(strings.storageFailed, 'danger');
+  }
+  if (snapshot.status === 'stopped' && snapshot.error && snapshot.error !== handledError) {
+    handledError = snapshot.error;
+    onQueueStopped(snapshot.error);
+  }
+  if (exam.submitWhenSaved && snapshot.pending === 0 && snapshot.status === 'idle') {
+    exam.submitWhenSaved = false;
+    submitNow();
+  }
+});
+
+function onQueueStopped(error) {
+  if (error.code === 'attempt_paused') {
+    syncNow(); // shows the paused overlay; the queue resumes when the exam does
+  } else if (['deadline_passed', 'attempt_not_in_progress'].includes(error.code) ||
+             error.status === 401) {
+    stopSaving(error);
+    if (error.status !== 401) {
+      syncNow();
+    }
+  } else {
+    showAlert(error.message || strings.server, 'danger'); // retried after the next sync
+  }
+  setConfirmBusy(false);
+}
+
+// --- submitting -------------------------------------------------------------------------
+
+function modalInstance() {
+  return window.bootstrap ? window.bootstrap.Modal.getOrCreateInstance(el.modal) : null;
+}
+
+function hideSubmitModal() {
+  modalInstance()?.hide();
+}
+
+function setConfirmBusy(busy) {
+  el.confirmSubmit.disabled = busy;
+  el.confirmSubmit.querySelector('.spinner-border').hidden = !busy;
+}
+
+function setSubmitStatus(message) {
+  el.submitWaiting.textContent = message;
+  el.submitWaiting.hidden = !message;
+  el.timeUpStatus.textContent = message;
+}
+
+function openSubmitModal() {
+  if (!canAnswer()) {
+    return;
+  }
+  const { unanswered, marked } = counts();
+  el.unansweredCount.textContent = String(unanswered);
+  el.unansweredCount.dataset.count = String(unanswered);
+  el.markedCount.textContent = String(marked);
+  el.markedCount.dataset.count = String(marked);
+  setSubmitStatus('');
+  el.submitError.hidden = true;
+  setConfirmBusy(false);
+  modalInstance()?.show();
+}
+
+/** POST submit until the server answers; resolves true once leaving for the done page. */
+async function submitNow() {
+  if (exam.finished) {
+    return true;
+  }
+  if (exam.submitting) {
+    return false;
+  }
+  exam.submitting = true;
+  updateInteractivity();
+  setSubmitStatus(strings.submitting);
+  try {
+    for (;;) {
+      try {
+        await api.post(`${attemptPath}/submit`);
+        goToDone();
+        return true;
+      } catch (error) {
+        if (error.isTransient) {
+          setSubmitStatus(strings.submitRetry);
+          await sleep(SUBMIT_RETRY_MS);
+          continue;
+        }
+        if (await syncNow()) {
+          return true; // already submitted (e.g. by the server at time up)
+        }
+        if (exam.timeUp) {
+          setSubmitStatus(error.message || strings.server);
+        } else {
+          el.submitError.textContent = error.message || strings.server;
+          el.submitError.hidden = false;
+          setSubmitStatus('');
+        }
+        return false;
+      }
+    }
+  } finally {
+    if (!exam.finished) {
+      exam.submitting = false;
+      setConfirmBusy(false);
+      updateInteractivity();
+    }
+  }
+}
+
+el.submitButton.addEventListener('click', openSubmitModal);
+
+el.confirmSubmit.addEventListener('click', async () => {
+  if (exam.submitting || exam.submitWhenSaved) {
+    return;
+  }
+  setConfirmBusy(true);
+  el.submitError.hidden = true;
+  setSubmitStatus(strings.submitFlushing);
+  const saved = await queue.flush();
+  if (saved) {
+    await submitNow();
+    return;
+  }
+  if (queue.status === 'stopped') {
+    setSubmitStatus('');
+    return; // onQueueStopped explains
+  }
+  // Not sent yet (offline or failing): never submit over unsent answers.
+  exam.submitWhenSaved = true;
+  setSubmitStatus(format(strings.submitWaiting, { count: queue.pendingCount }));
+});
+
+el.modal.addEventListener('hidden.bs.modal', () => {
+  if (!exam.submitting) {
+    exam.submitWhenSaved = false;
+    setConfirmBusy(false);
+  }
+});
+
+/** Resolve once the queue is empty, it stopped, or `limitMs` passed. */
+async function drainQueue(limitMs) {
+  const until = Date.now() + limitMs;
+  while (queue.pendingCount > 0 && queue.status !== 'stopped' && Date.now() < until) {
+    if (!(await queue.flush())) {
+      await sleep(1000);
+    }
+  }
+}
+
+async function onTimeUp() {
+  exam.timeUp = true;
+  exam.submitWhenSaved = false;
+  updateInteractivity();
+  hideSubmitModal();
+  el.pausedOverlay.hidden = true;
+  el.timeUpOverlay.hidden = false;
+  setSubmitStatus(strings.submitFlushing);
+  await drainQueue(TIME_UP_FLUSH_LIMIT_MS);
+  while (!exam.finished) {
+    if (await submitNow()) {
+      return;
+    }
+    await sleep(SUBMIT_RETRY_MS);
+  }
+}
+
+// --- page life ---------------------------------------------------------------------------
+
+window.addEventListener('beforeunload', (event) => {
+  if (!exam.finished && queue.pendingCount > 0) {
+    event.preventDefault();
+    event.returnValue = strings.leave; // older browsers need a value
+    return strings.leave;
+  }
+  return undefined;
+});
+
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible' && exam.loaded && !exam.finished) {
+    syncNow();
+    queue.flush();
+  }
+});
+
+window.addEventListener('online', () => {
+  if (exam.loaded && !exam.finished) {
+    syncNow();
+  }
+});
+
+load();
