@@ -95,7 +95,7 @@ def _verify_ticket_and_id(exam: Exam, ticket_number: str, id_number: str) -> Reg
           "this exam. Check both numbers and try again."),
         status=401,
     )
-    ticket_number = ticket_number.strip().upper()
+    ticket_number = idnumbers.normalise(ticket_number)  # as the roster import stores it
     normalised = idnumbers.normalise(id_number)
     registration = (
         Registration.objects.select_related("candidate", "subject", "session", "room", "exam")
@@ -261,7 +261,15 @@ def attempt_submit(
     reason: str = SubmitReason.CANDIDATE,
     actor: AbstractBaseUser | None = None,
 ) -> Attempt:
-    """Submit with what was saved; listeners (grading) run in the same transaction."""
+    """Submit with what was saved; listeners (grading) run in the same transaction.
+
+    A candidate's submit that arrives once the time is up (the page submits at
+    zero) is recorded as a time-up submission: the server's clock decides.
+    """
+    if reason == SubmitReason.CANDIDATE:
+        deadline = Attempt.objects.filter(pk=attempt_id).values_list("deadline", flat=True).first()
+        if deadline is not None and clock.now() >= deadline:
+            reason = SubmitReason.TIME_UP
     with transaction.atomic():
         attempt = transition(
             attempt_id=attempt_id,

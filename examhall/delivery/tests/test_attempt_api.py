@@ -8,7 +8,7 @@ import pytest
 
 from examhall.core import clock
 from examhall.delivery import services
-from examhall.delivery.models import Answer, AttemptState
+from examhall.delivery.models import Answer, Attempt, AttemptState
 from examhall.delivery.tests.helpers import CandidateClient
 from examhall.devtools import factories
 
@@ -193,6 +193,21 @@ def test_given_submit_twice_then_second_refused_clearly(candidate):
     response = candidate.post("/submit")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "transition_not_allowed"
+
+
+def test_given_time_up_when_page_submits_then_recorded_as_time_up(candidate):
+    candidate.start()
+    clock.shift(dt.timedelta(minutes=60, seconds=1))
+    assert candidate.post("/submit").status_code == 200
+    attempt = Attempt.objects.get(pk=candidate.attempt_id)
+    assert attempt.submit_reason == "time_up"
+
+
+def test_given_full_width_ticket_when_login_then_accepted(candidate):
+    full_width = "".join(
+        chr(ord(c) + 0xFEE0) if c.isalnum() else c for c in candidate.registration.ticket_number
+    )
+    assert candidate.login(ticket_number=full_width).status_code == 200
 
 
 def test_given_expired_attempts_when_job_runs_then_submitted_with_saved_answers(candidate):
