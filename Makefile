@@ -54,8 +54,8 @@ bench: $(STAMP) var
 
 ## Rebuild translation catalogues (needs GNU gettext); the .mo files are committed.
 messages: $(STAMP)
-	cd examhall && ../$(PY) ../manage.py makemessages -l zh_Hans -l en --ignore '*/tests/*'
-	$(PY) manage.py makemessages -d djangojs -l zh_Hans -l en --ignore '.venv/*' --ignore 'static/vendor/*' --ignore 'var/*'
+	cd examhall && ../$(PY) ../manage.py makemessages -l zh_Hans --ignore '*/tests/*'
+	$(PY) manage.py makemessages -d djangojs -l zh_Hans --ignore '.venv/*' --ignore 'static/vendor/*' --ignore 'var/*'
 	$(PY) manage.py compilemessages --ignore .venv
 
 clean:

@@ -349,6 +349,13 @@ class Server:
             process_cpu_s(pid) for pid in children_of(self.process.pid)
         )
 
+    def log_count(self, text: str) -> int:
+        """How often ``text`` occurs in this server's log (e.g. an error message)."""
+        try:
+            return self.log_path.read_text(errors="replace").count(text)
+        except OSError:
+            return 0
+
     def stop(self, timeout_s: float = 15.0) -> None:
         if self.process is None or self.process.poll() is not None:
             self.process = None
@@ -468,6 +475,19 @@ def postgres_connections(database: str) -> int:
             "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (database,)
         ).fetchone()
         return int(row[0]) if row else 0
+
+
+def code_version() -> str:
+    """The commit measured, and whether the work tree differed from it (read-only git)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                              capture_output=True, timeout=10, check=False).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=ROOT, text=True, capture_output=True, timeout=10,
+                               check=False).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return f"{head or 'unknown'}{' + uncommitted changes' if dirty else ''}"
 
 
 def machine_description() -> str:
@@ -628,3 +648,49 @@ class RawHttpConnection:
         if fields.get("connection") == "close":
             self.close()
         return status, body
+
+
+# --- watching the database and the server during a phase ------------------------------
+
+_MONITOR: list[Any] = []  # one connection, opened before any load
+
+
+async def open_monitor() -> None:
+    """Open the monitoring connection while PostgreSQL still accepts connections."""
+    import psycopg
+
+    if not _MONITOR:
+        _MONITOR.append(await psycopg.AsyncConnection.connect(PG_ADMIN_URL, autocommit=True))
+
+
+async def close_monitor() -> None:
+    while _MONITOR:
+        await _MONITOR.pop().close()
+
+
+async def watch_database(database: str, server: Server, result: Any, stop: Any) -> None:
+    """Sample, every 0.5 s until ``stop`` is set: the PostgreSQL connections to
+    ``database`` (most at once -> result.max_db_connections; distinct backends over the
+    phase -> result.db_backends) and the threads of the server's workers
+    (-> result.max_threads)."""
+    import asyncio
+
+    import psycopg
+
+    await open_monitor()
+    conn = _MONITOR[0]
+    backends: set[int] = set()
+    for _ in range(10_000):  # bounded; the phase sets ``stop`` long before
+        try:
+            cursor = await conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,))
+            pids = {int(row[0]) for row in await cursor.fetchall()}
+        except psycopg.Error:
+            return
+        backends |= pids
+        result.max_db_connections = max(result.max_db_connections, len(pids))
+        result.db_backends = len(backends)
+        result.max_threads = max(result.max_threads, server.thread_count())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.5)
+            return

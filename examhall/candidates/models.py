@@ -20,7 +20,7 @@ class Candidate(BaseModel):
     """A person. The ID number is personal data: stored encrypted plus a keyed hash
     for look-up, shown masked; never stored or logged in clear."""
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("full name"), max_length=100)
     id_type = models.CharField(
         _("ID type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
     )

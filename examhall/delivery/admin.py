@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from examhall.core.errors import ApplicationError
 from examhall.delivery import services
@@ -70,4 +71,8 @@ class AttemptAdmin(admin.ModelAdmin):
                 done += 1
             except ApplicationError as error:
                 self.message_user(request, f"{attempt}: {error.message}", messages.WARNING)
-        self.message_user(request, _("%(count)d attempts submitted.") % {"count": done})
+        self.message_user(
+            request,
+            ngettext("%(count)d attempt submitted.", "%(count)d attempts submitted.", done)
+            % {"count": done},
+        )

@@ -33,8 +33,8 @@ class QuestionMark(models.Model):
     is_correct = models.BooleanField(_("correct"))
 
     class Meta:
-        verbose_name = _("question mark")
-        verbose_name_plural = _("question marks")
+        verbose_name = _("mark per question")
+        verbose_name_plural = _("marks per question")
         constraints = [
             models.UniqueConstraint(fields=["attempt", "question"], name="mark_one_per_question")
         ]

@@ -50,7 +50,7 @@ def test_given_wrong_pair_when_login_then_one_message_for_both(sitting, field, v
     assert response.status_code == 401
     error = response.json()["error"]
     assert error["code"] == "login_failed"
-    assert "ticket" in error["message"].lower()
+    assert "准考证号" in error["message"]  # Simplified Chinese by default
 
 
 def test_given_other_subject_when_login_then_wrong_subject_names_both(sitting):
