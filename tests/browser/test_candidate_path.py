@@ -96,7 +96,9 @@ def test_candidate_signs_in_answers_offline_resumes_and_submits(
 
     # Submit: the confirmation shows the unanswered count; the score is shown.
     page.click("#submit-button")
+    expect(page.locator("#submit-modal")).to_be_visible()
     expect(page.locator("#unanswered-count")).to_have_text("1")
+    page.wait_for_timeout(400)  # let the modal's fade-in finish for the screenshot
     screenshot(page, "07-submit-confirm")
     page.click("#confirm-submit")
     page.wait_for_url(re.compile(r"/attempt/done/$"))
