@@ -43,6 +43,7 @@ class Environment:
     answer_grace_seconds: int
     expiry_interval_seconds: int
     client_ip_meta_key: str
+    autosave_db_threads: int
 
 
 def read_environment() -> Environment:
@@ -67,6 +68,7 @@ def read_environment() -> Environment:
         expiry_interval_seconds=int(env.get("EXPIRY_INTERVAL_SECONDS", "30")),
         # Behind nginx: HTTP_X_REAL_IP (the header nginx sets), so limits count candidates.
         client_ip_meta_key=env.get("CLIENT_IP_META_KEY", "REMOTE_ADDR"),
+        autosave_db_threads=int(env.get("AUTOSAVE_DB_THREADS", "8")),
     )
 
 

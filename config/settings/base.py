@@ -165,6 +165,8 @@ TIME_ZONE = ENV.time_zone
 EXAMHALL_PII_KEY = ENV.pii_key
 # A save stamped before the deadline is still accepted this long after it.
 EXAMHALL_ANSWER_GRACE_SECONDS = ENV.answer_grace_seconds
+# Threads (and so database connections) per process for the autosave fast path.
+EXAMHALL_AUTOSAVE_DB_THREADS = ENV.autosave_db_threads
 # Failed candidate logins: per ticket and per client address.
 EXAMHALL_LOGIN_RATE_PER_TICKET = "5/15m"
 EXAMHALL_LOGIN_RATE_PER_IP = "30/15m"

@@ -28,6 +28,9 @@ PERIODIC_JOBS: list[tuple[str, str]] = [
     ("examhall.delivery.tasks.submit_expired_attempts", "EXAMHALL_EXPIRY_INTERVAL_SECONDS"),
 ]
 
+# Called (dotted paths, no arguments) when the server shuts down.
+SHUTDOWN_HOOKS: list[str] = ["examhall.delivery.fastpath.close_pool"]
+
 
 def _run_job(path: str) -> None:
     close_old_connections()
@@ -63,6 +66,8 @@ class LifespanApp:
             elif message["type"] == "lifespan.shutdown":
                 for task in self._tasks:
                     task.cancel()
+                for hook in SHUTDOWN_HOOKS:
+                    await sync_to_async(import_string(hook), thread_sensitive=False)()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -15,14 +15,22 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import uuid
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connections,
+)
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import trans_real
@@ -48,6 +56,42 @@ def _language(headers: dict[bytes, bytes]) -> str:
         except LookupError:
             continue
     return settings.LANGUAGE_CODE
+
+
+# Saves run on a bounded pool of threads, each with its own persistent database
+# connection: at most EXAMHALL_AUTOSAVE_DB_THREADS connections per process.
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_pool_connections: list[Any] = []
+
+
+def _register_thread_connection() -> None:
+    connection = connections[DEFAULT_DB_ALIAS]
+    connection.inc_thread_sharing()  # so close_pool() may close it from another thread
+    _pool_connections.append(connection)
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(
+                max_workers=settings.EXAMHALL_AUTOSAVE_DB_THREADS,
+                thread_name_prefix="autosave",
+                initializer=_register_thread_connection,
+            )
+        return _pool
+
+
+def close_pool() -> None:
+    """Stop the save threads and close their connections (shutdown, tests)."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True)
+    while _pool_connections:
+        _pool_connections.pop().close()
 
 
 def _save(attempt_id: uuid.UUID, changes: list[services.AnswerChange]) -> services.SaveReceipt:
@@ -115,7 +159,9 @@ async def _handle(scope: Scope, receive: Receive, attempt_id_text: str) -> dict[
                               seq=save.seq, client_saved_at=save.client_saved_at)
         for save in payload.saves
     ]
-    receipt = await sync_to_async(_save, thread_sensitive=False)(attempt_id, changes)
+    receipt = await sync_to_async(_save, thread_sensitive=False, executor=_executor())(
+        attempt_id, changes
+    )
     return {"acknowledged_seq": receipt.acknowledged_seq, "server_now": receipt.server_now}
 
 

@@ -11,11 +11,18 @@ import pytest
 
 from config.asgi import application
 from examhall.core import clock
+from examhall.delivery import fastpath
 from examhall.delivery.models import Answer
 from examhall.delivery.tests.helpers import CandidateClient
 from examhall.devtools import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _close_save_threads():
+    yield
+    fastpath.close_pool()  # the test database can only be dropped without them
 
 
 @pytest.fixture
