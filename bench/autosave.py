@@ -396,6 +396,9 @@ def parse_args() -> argparse.Namespace:
                         help="client of the peak phase: raw asyncio HTTP/1.1 (cheap for the "
                              "generator, default) or httpx")
     parser.add_argument("--questions", type=int, default=20)
+    parser.add_argument("--settings", default=c.EXAMHALL_ENV["DJANGO_SETTINGS_MODULE"],
+                        help="DJANGO_SETTINGS_MODULE of the ExamHall server (what-if "
+                             "experiments, e.g. bench.whatif_pool)")
     parser.add_argument("--no-restart", action="store_true",
                         help="keep the ExamHall server that served the logins for the "
                              "autosave phases (by default it is restarted in between)")
@@ -405,6 +408,7 @@ def parse_args() -> argparse.Namespace:
                         help="folder for a py-spy profile of one ExamHall worker and a "
                              "`top` snapshot during each peak phase")
     args = parser.parse_args()
+    c.EXAMHALL_ENV["DJANGO_SETTINGS_MODULE"] = args.settings
     if args.quick:
         args.candidates, args.duration, args.peak_seconds = 50, 5.0, 5.0
         args.concurrency = min(args.concurrency, 16)
@@ -453,6 +457,7 @@ def main() -> None:
     started = time.monotonic()
     c.log(f"autosave benchmark on {c.machine_description()}; generator, servers and "
           f"PostgreSQL share the machine; code {c.code_version()}")
+    c.log(f"ExamHall settings: {args.settings}")
     c.run_async(main_async(args))
     c.log(f"autosave benchmark done in {time.monotonic() - started:.0f}s")
 

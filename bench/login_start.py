@@ -197,17 +197,22 @@ def main() -> None:
     parser.add_argument("--burst-concurrency", type=int, default=64)
     parser.add_argument("--scenarios", default="spread,burst")
     parser.add_argument("--questions", type=int, default=20)
+    parser.add_argument("--settings", default=c.EXAMHALL_ENV["DJANGO_SETTINGS_MODULE"],
+                        help="DJANGO_SETTINGS_MODULE of the ExamHall server (what-if "
+                             "experiments, e.g. bench.whatif_pool)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke check: 50 candidates, spread over 5 s")
     parser.add_argument("--profile", type=Path, default=None,
                         help="folder for a py-spy profile of one worker and a `top` snapshot")
     args = parser.parse_args()
+    c.EXAMHALL_ENV["DJANGO_SETTINGS_MODULE"] = args.settings
     args.scenarios = set(args.scenarios.split(","))
     if args.quick:
         args.candidates, args.spread = 50, 5.0
         args.burst_concurrency = min(args.burst_concurrency, 16)
     started = time.monotonic()
-    c.log(f"login/start benchmark on {c.machine_description()}; code {c.code_version()}")
+    c.log(f"login/start benchmark on {c.machine_description()}; code {c.code_version()}, "
+          f"settings {args.settings}")
     c.run_async(main_async(args))
     c.log(f"login/start benchmark done in {time.monotonic() - started:.0f}s")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +11,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.utils import translation
 
 from examhall.candidates.models import Candidate, Registration
 from examhall.candidates.tests.rosters import make_exam_setup, xlsx
+from tests.servers import subprocess_env
 
 
 @pytest.fixture(autouse=True)
@@ -133,14 +132,10 @@ def test_a_file_that_is_not_xlsx_is_a_clear_error_also_in_json(setup, tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_bad_input_from_the_shell_exits_1_without_a_traceback(tmp_path):
-    if connection.vendor != "sqlite":
-        pytest.skip("the subprocess reaches the test database through its SQLite file")
     make_exam_setup(code="dc-shell")
     not_xlsx = tmp_path / "roster.xlsx"
     not_xlsx.write_bytes(b"not a workbook")
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
-           "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
-           "LANGUAGE_CODE": "en"}
+    env = subprocess_env(LANGUAGE_CODE="en")
 
     result = subprocess.run(
         [sys.executable, "manage.py", "candidates_import_roster", str(not_xlsx),
