@@ -22,7 +22,7 @@ var:
 demo: $(STAMP) var
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py migrate --noinput -v0
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py collectstatic --noinput -v0
-	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py devtools_seed_demo
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py devtools_seed_demo --base-url http://$(HOST):$(PORT)
 	@echo "Serving ExamHall on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	DJANGO_SETTINGS_MODULE=config.settings.local $(VENV)/bin/uvicorn config.asgi:application \
 		--host $(HOST) --port $(PORT) --lifespan on --no-access-log
@@ -54,9 +54,9 @@ bench: $(STAMP) var
 
 ## Rebuild translation catalogues (needs GNU gettext); the .mo files are committed.
 messages: $(STAMP)
-	cd examhall && ../$(PY) ../manage.py makemessages -l zh_Hans --ignore '*/tests/*'
-	$(PY) manage.py makemessages -d djangojs -l zh_Hans --ignore '.venv/*' --ignore 'static/vendor/*' --ignore 'var/*'
-	$(PY) manage.py compilemessages --ignore .venv
+	$(PY) manage.py makemessages -l zh_Hans --no-location --ignore '.venv/*' --ignore 'var/*' \
+		--ignore 'static/vendor/*' --ignore 'bench/*' --ignore '*/tests/*' --ignore 'tests/*'
+	$(PY) manage.py compilemessages -l zh_Hans --ignore .venv
 
 clean:
 	rm -rf var .pytest_cache
