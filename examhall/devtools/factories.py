@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from stdnum.cn import ric
-
+from examhall.candidates import idnumbers
 from examhall.candidates.models import Candidate, IdType, Registration
 from examhall.core import clock
 from examhall.exams.models import Exam, Organisation, Room, Session, Subject
@@ -19,7 +18,7 @@ def resident_id_number(n: int | None = None) -> str:
     """A valid (checksummed) fictitious resident ID number, unique per ``n``."""
     n = next(_counter) if n is None else n
     first17 = f"110105{1960 + n % 40:04d}{1 + n % 12:02d}{1 + n % 28:02d}{n % 1000:03d}"
-    return first17 + ric.calc_check_digit(first17)
+    return first17 + idnumbers.check_digit(first17)
 
 
 def make_exam(*, code: str | None = None, show_score: bool = True,

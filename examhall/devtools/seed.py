@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from stdnum.cn import ric
 
+from examhall.candidates import idnumbers
 from examhall.candidates.models import Candidate, IdType, Registration
 from examhall.core import clock, pii
 from examhall.devtools.demo_questions import DEMO_QUESTIONS
@@ -50,7 +50,7 @@ class DemoLogin:
 
 
 def full_id_number(first17: str) -> str:
-    return first17 + ric.calc_check_digit(first17)
+    return first17 + idnumbers.check_digit(first17)
 
 
 def _staff() -> None:
