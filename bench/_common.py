@@ -331,6 +331,24 @@ class Server:
                     workers.append(pid)
         return workers
 
+    def worker_cpu_s(self) -> dict[int, float]:
+        return {pid: process_cpu_s(pid) for pid in self.worker_pids()}
+
+    def connections_per_worker(self) -> dict[int, int]:
+        """Established client connections each worker holds (from `ss -tnp`)."""
+        counts = dict.fromkeys(self.worker_pids(), 0)
+        try:
+            out = subprocess.run(
+                ["ss", "-tnpH", "state", "established", f"( sport = :{self.port} )"],
+                capture_output=True, text=True, timeout=10, check=False).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            return counts
+        for line in out.splitlines():
+            for pid in counts:
+                if f"pid={pid}," in line:
+                    counts[pid] += 1
+        return counts
+
     def thread_count(self) -> int:
         """Threads of all workers now."""
         total = 0
@@ -521,7 +539,10 @@ def make_client(base_url: str, max_connections: int) -> object:
     return httpx.AsyncClient(
         base_url=base_url,
         limits=httpx.Limits(max_connections=max_connections,
-                            max_keepalive_connections=max_connections),
+                            max_keepalive_connections=max_connections,
+                            # below uvicorn's 5 s keep-alive timeout: never reuse a
+                            # connection the server is closing (a false ReadError)
+                            keepalive_expiry=2.0),
         timeout=httpx.Timeout(15.0, pool=15.0),
         trust_env=False,  # never through a proxy: 127.0.0.1 only
     )

@@ -12,7 +12,7 @@ The load generator shares the machine with the servers and PostgreSQL: its own C
 time (getrusage) is printed with that of the servers and of PostgreSQL.
 
     .venv/bin/python bench/autosave.py [--candidates 1000] [--interval 5] [--duration 30]
-                                       [--peak-seconds 15] [--concurrency 64] [--quick]
+                                       [--peak-seconds 15] [--concurrency 16,64] [--quick]
                                        [--profile DIR]
 """
 
@@ -53,6 +53,8 @@ class PhaseResult:
     max_db_connections: int = 0
     db_backends: int = 0  # distinct PostgreSQL backends (connections) seen in the samples
     max_threads: int = 0  # threads of the server's workers, highest sample
+    worker_cores: list[float] = field(default_factory=list)  # CPU of each worker / wall
+    worker_connections: list[int] = field(default_factory=list)  # client connections each
     candidates: int = 0
 
     @property
@@ -169,15 +171,20 @@ async def peak(make_sender: Callable[[], Sender], target: str, database: str,
     await asyncio.wait_for(asyncio.gather(*(worker(w, end, warm) for w in range(concurrency))),
                            timeout=60)
 
-    result = PhaseResult(target, "peak", seconds)
+    result = PhaseResult(target, f"peak c={concurrency}", seconds)
     stop = asyncio.Event()
     watcher = asyncio.create_task(c.watch_database(database, server, result, stop))
-    profiler = start_profile(server, target, seconds, profile_dir)
+    profiler = start_profile(server, f"{target}-c{concurrency}", seconds, profile_dir)
+    result.worker_connections = list(server.connections_per_worker().values())
+    workers_before = server.worker_cpu_s()
     before = c.cpu_snapshot(server)
     end = loop.time() + seconds
     await asyncio.wait_for(asyncio.gather(*(worker(w, end, result) for w in range(concurrency))),
                            timeout=seconds + 60)
     result.cpu = c.cpu_delta(before, c.cpu_snapshot(server))
+    workers_after = server.worker_cpu_s()
+    result.worker_cores = [(workers_after.get(pid, 0.0) - used) / result.cpu["wall_s"]
+                           for pid, used in workers_before.items()]
     result.seconds = result.cpu["wall_s"]
     stop.set()
     await watcher
@@ -243,7 +250,7 @@ async def login_round(server: c.Server, seed: c.Seed, people: list[tuple[str, st
     return started, failed, errors
 
 
-async def setup_examhall(server: c.Server, seed: c.Seed, concurrency: int, rounds: int = 4
+async def setup_examhall(server: c.Server, seed: c.Seed, concurrency: int, rounds: int = 10
                          ) -> tuple[list[c.Candidate], Counter[str]]:
     """Log every candidate in and start its attempt (bounded concurrency).
 
@@ -299,9 +306,9 @@ async def run_target(target: str, server: c.Server, database: str,
                      candidates: list[c.Candidate], args: argparse.Namespace
                      ) -> list[PhaseResult]:
     results = []
-    pool = min(max(args.concurrency, 256), 512)
+    pool = 256
     async with c.make_client(server.base_url, pool) as client:
-        warm = await warm_up(httpx_sender(client), candidates, args.concurrency)
+        warm = await warm_up(httpx_sender(client), candidates, 32)
         if warm.error_count:
             c.log(f"{target}: warm-up errors {dict(warm.errors)} {warm.error_samples}")
         await asyncio.to_thread(c.wait_for_quiet)
@@ -309,31 +316,36 @@ async def run_target(target: str, server: c.Server, database: str,
               f"{args.interval:g}s, for {args.duration:g}s (httpx, pool of {pool})")
         results.append(await steady(httpx_sender(client), target, database, server,
                                     candidates, args.interval, args.duration))
-    await asyncio.to_thread(c.wait_for_quiet)
-    c.log(f"{target}: peak phase, {args.concurrency} closed-loop workers, "
-          f"{args.peak_seconds:g}s (+2s warm-up), {args.peak_client} client")
-    if args.peak_client == "raw":
-        connections: list[c.RawHttpConnection] = []
-
-        def make_raw() -> Sender:
-            connections.append(c.RawHttpConnection(server.port))
-            return connections[-1].post_json
-
-        try:
-            results.append(await peak(make_raw, target, database, server, candidates,
-                                      args.concurrency, args.peak_seconds, args.profile))
-        finally:
-            for connection in connections:
-                connection.close()
-    else:
-        async with c.make_client(server.base_url, args.concurrency) as client:
-            results.append(await peak(lambda: httpx_sender(client), target, database, server,
-                                      candidates, args.concurrency, args.peak_seconds,
-                                      args.profile))
+    for concurrency in args.concurrencies:
+        await asyncio.to_thread(c.wait_for_quiet)
+        c.log(f"{target}: peak phase, {concurrency} closed-loop workers, "
+              f"{args.peak_seconds:g}s (+2s warm-up), {args.peak_client} client")
+        results.append(await run_peak(target, server, database, candidates, concurrency, args))
     for result in results:
         if result.error_samples:
             c.log(f"{target} {result.phase}: error samples {result.error_samples}")
     return results
+
+
+async def run_peak(target: str, server: c.Server, database: str,
+                   candidates: list[c.Candidate], concurrency: int, args: argparse.Namespace
+                   ) -> PhaseResult:
+    if args.peak_client == "httpx":
+        async with c.make_client(server.base_url, concurrency) as client:
+            return await peak(lambda: httpx_sender(client), target, database, server,
+                              candidates, concurrency, args.peak_seconds, args.profile)
+    connections: list[c.RawHttpConnection] = []
+
+    def make_raw() -> Sender:
+        connections.append(c.RawHttpConnection(server.port))
+        return connections[-1].post_json
+
+    try:
+        return await peak(make_raw, target, database, server, candidates, concurrency,
+                          args.peak_seconds, args.profile)
+    finally:
+        for connection in connections:
+            connection.close()
 
 
 def report(results: list[PhaseResult], args: argparse.Namespace, candidates: int) -> None:
@@ -350,9 +362,11 @@ def report(results: list[PhaseResult], args: argparse.Namespace, candidates: int
     )
     c.print_table(
         ["phase", "target", "wall s", "generator cores", "server cores", "postgres cores",
-         "other cores", "machine busy %"],
+         "other cores", "machine busy %", "per worker: cores", "per worker: connections"],
         [[r.phase, r.target, r.cpu["wall_s"], r.cpu["generator_cores"], r.cpu["server_cores"],
-          r.cpu["postgres_cores"], r.cpu["other_cores"], r.cpu["machine_busy_pct"]]
+          r.cpu["postgres_cores"], r.cpu["other_cores"], r.cpu["machine_busy_pct"],
+          " / ".join(f"{x:.2f}" for x in r.worker_cores) or "-",
+          " / ".join(str(x) for x in r.worker_connections) or "-"]
          for r in results],
         title=f"CPU used during each phase (cores = CPU seconds / wall seconds; "
               f"the machine has {os.cpu_count()})",
@@ -362,15 +376,19 @@ def report(results: list[PhaseResult], args: argparse.Namespace, candidates: int
         print(f"\nErrors by kind: {errors}")
 
     by = {(r.target, r.phase): r for r in results}
-    eh_steady, eh_peak = by[("examhall", "steady")], by[("examhall", "peak")]
-    bare_peak = by[("bare", "peak")]
+    eh_steady = by[("examhall", "steady")]
     p99 = c.latency_summary(eh_steady.ok_latencies)["p99"]
-    ratio = eh_peak.rate / bare_peak.rate if bare_peak.rate else float("nan")
     setup_errors = sum(getattr(args, "setup_errors", Counter()).values())
     print(f"\nLogin+start failures while setting up ExamHall's candidates (retried after a "
           f"restart): {setup_errors}")
-    print(f"Peak: ExamHall {eh_peak.rate:,.0f} saves/s, bare {bare_peak.rate:,.0f} saves/s, "
-          f"ratio ExamHall/bare = {ratio:.3f}x")
+    ratios = {}
+    for concurrency in args.concurrencies:
+        eh_peak = by[("examhall", f"peak c={concurrency}")]
+        bare_peak = by[("bare", f"peak c={concurrency}")]
+        ratios[concurrency] = (eh_peak, bare_peak, eh_peak.rate / bare_peak.rate
+                               if bare_peak.rate else float("nan"))
+        print(f"Peak, {concurrency} workers: ExamHall {eh_peak.rate:,.0f} saves/s, bare "
+              f"{bare_peak.rate:,.0f} saves/s, ratio ExamHall/bare = {ratios[concurrency][2]:.3f}x")
     print(f"Generator CPU (getrusage, whole run): {c.generator_cpu_s():.1f}s")
     full = eh_steady.candidates >= 1000 and args.interval <= 5
     scale = ("" if full else
@@ -378,9 +396,12 @@ def report(results: list[PhaseResult], args: argparse.Namespace, candidates: int
     print(c.goal(f"p99 <= 100 ms and 0 errors at 1,000 candidates / 5 s{scale}: "
                  f"p99 {p99:.1f} ms, {eh_steady.error_count} errors",
                  full and p99 <= 100 and eh_steady.error_count == 0))
-    print(c.goal(f">= 1,000 saves/s at peak: {eh_peak.rate:,.0f} saves/s",
-                 eh_peak.rate >= 1000 and eh_peak.error_count == 0))
-    print(c.goal(f">= 0.3x the bare endpoint at peak: {ratio:.3f}x", ratio >= 0.3))
+    for concurrency, (eh_peak, _bare_peak, ratio) in ratios.items():
+        print(c.goal(f">= 1,000 saves/s at peak ({concurrency} workers): "
+                     f"{eh_peak.rate:,.0f} saves/s",
+                     eh_peak.rate >= 1000 and eh_peak.error_count == 0))
+        print(c.goal(f">= 0.3x the bare endpoint at peak ({concurrency} workers): {ratio:.3f}x",
+                     ratio >= 0.3))
 
 
 def parse_args() -> argparse.Namespace:
@@ -390,8 +411,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--interval", type=float, default=5.0)
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--peak-seconds", type=float, default=15.0)
-    parser.add_argument("--concurrency", type=int, default=64,
-                        help="closed-loop workers of the peak phase")
+    parser.add_argument("--concurrency", default="16,64",
+                        help="closed-loop workers of the peak phase; a comma-separated list "
+                             "runs one peak phase per value, e.g. 16,64")
     parser.add_argument("--peak-client", choices=["raw", "httpx"], default="raw",
                         help="client of the peak phase: raw asyncio HTTP/1.1 (cheap for the "
                              "generator, default) or httpx")
@@ -411,7 +433,8 @@ def parse_args() -> argparse.Namespace:
     c.EXAMHALL_ENV["DJANGO_SETTINGS_MODULE"] = args.settings
     if args.quick:
         args.candidates, args.duration, args.peak_seconds = 50, 5.0, 5.0
-        args.concurrency = min(args.concurrency, 16)
+        args.concurrency = "16"
+    args.concurrencies = [int(x) for x in str(args.concurrency).split(",") if x.strip()]
     return args
 
 

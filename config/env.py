@@ -44,6 +44,7 @@ class Environment:
     expiry_interval_seconds: int
     client_ip_meta_key: str
     autosave_db_threads: int
+    db_pool_size: int
 
 
 def read_environment() -> Environment:
@@ -69,6 +70,7 @@ def read_environment() -> Environment:
         # Behind nginx: HTTP_X_REAL_IP (the header nginx sets), so limits count candidates.
         client_ip_meta_key=env.get("CLIENT_IP_META_KEY", "REMOTE_ADDR"),
         autosave_db_threads=int(env.get("AUTOSAVE_DB_THREADS", "8")),
+        db_pool_size=int(env.get("DB_POOL_SIZE", "20")),
     )
 
 

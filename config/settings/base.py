@@ -65,9 +65,17 @@ TEMPLATES = [
 
 # --- Database: SQLite by default, DATABASE_URL switches (PostgreSQL in production).
 if ENV.database_url:
-    DATABASES = {"default": dj_database_url.parse(ENV.database_url, conn_max_age=600)}
+    DATABASES = {"default": dj_database_url.parse(ENV.database_url)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        # Under ASGI each request's sync code runs on a thread of its own, so
+        # persistent per-thread connections pile up; a psycopg pool per process
+        # bounds them (measured: docs/performance.md, ADR 0005).
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 2,
+            "max_size": ENV.db_pool_size,
+            "timeout": 10,
+        }
 else:
     DATABASES = {
         "default": {

@@ -95,12 +95,18 @@ def close_pool() -> None:
 
 
 def _save(attempt_id: uuid.UUID, changes: list[services.AnswerChange]) -> services.SaveReceipt:
-    """Runs in a pool thread with its own persistent database connection."""
+    """Runs on a save thread. With a connection pool (PostgreSQL) the connection
+    goes back to the pool after each save; otherwise (SQLite) the thread keeps it."""
+    connection = connections[DEFAULT_DB_ALIAS]
     try:
-        return services.answers_save(attempt_id=attempt_id, changes=changes)
-    except (OperationalError, InterfaceError):
-        close_old_connections()  # a connection the database dropped: reconnect once
-        return services.answers_save(attempt_id=attempt_id, changes=changes)
+        try:
+            return services.answers_save(attempt_id=attempt_id, changes=changes)
+        except (OperationalError, InterfaceError):
+            close_old_connections()  # a connection the database dropped: reconnect once
+            return services.answers_save(attempt_id=attempt_id, changes=changes)
+    finally:
+        if connection.settings_dict.get("OPTIONS", {}).get("pool"):
+            connection.close()
 
 
 async def _read_body(receive: Receive) -> bytes | None:
