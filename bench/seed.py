@@ -22,8 +22,8 @@ import django
 django.setup()
 
 from django.db import transaction  # noqa: E402
-from stdnum.cn import ric  # noqa: E402
 
+from examhall.candidates import idnumbers  # noqa: E402
 from examhall.candidates.models import Candidate, IdType, Registration  # noqa: E402
 from examhall.devtools import factories  # noqa: E402
 
@@ -32,7 +32,7 @@ def bench_id_number(n: int) -> str:
     """A valid, fictitious resident ID number, unique for every n >= 0."""
     birth = dt.date(1970, 1, 1) + dt.timedelta(days=n // 1000)
     first17 = f"110105{birth:%Y%m%d}{n % 1000:03d}"
-    return first17 + ric.calc_check_digit(first17)
+    return first17 + idnumbers.check_digit(first17)
 
 
 def seed(candidates: int, questions: int) -> dict[str, object]:
