@@ -7,12 +7,14 @@ answer still there, submit, score shown.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from examhall.delivery.models import Answer
+from examhall.core import clock
+from examhall.delivery.models import Answer, Attempt
 from examhall.devtools import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -132,4 +134,34 @@ def test_language_switch_to_english(browser, server_url):
     expect(page.locator('button[name=language][value="en"]')).to_have_attribute(
         "aria-current", "true"
     )
+    context.close()
+
+
+def test_at_time_up_the_page_submits_by_itself(browser, server_url, screenshot):
+    exam, subject, _session, _room, [(registration, id_number)] = factories.make_sitting()
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{server_url}/exam/{exam.code}/login/?subject={subject.code}")
+    page.fill("#ticket_number", registration.ticket_number)
+    page.fill("#id_number", id_number)
+    page.click("#login-button")
+    page.wait_for_url(re.compile(r"/attempt/check/$"))
+    expect(page.locator("#start-button")).to_be_enabled(timeout=10_000)
+    page.click("#start-button")
+    page.wait_for_url(re.compile(r"/attempt/$"))
+    _choose(page, 1, "A")
+    expect(page.locator("#pending-count")).to_have_attribute("data-count", "0")
+
+    # Only a few seconds remain (the server decides; the page re-reads it on reload).
+    Attempt.objects.filter(registration=registration).update(
+        deadline=clock.now() + dt.timedelta(seconds=4)
+    )
+    page.reload()
+    page.wait_for_url(re.compile(r"/attempt/done/$"), timeout=30_000)
+    screenshot(page, "09-time-up-done")
+
+    attempt = Attempt.objects.get(registration=registration)
+    assert attempt.state == "graded"
+    assert attempt.submit_reason == "time_up"
+    expect(page.locator("#score")).to_contain_text("2")
     context.close()
