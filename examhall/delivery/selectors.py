@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from examhall.core import clock
@@ -76,7 +75,7 @@ def attempt_view(
             str(qid): {"value": value, "marked": marked, "seq": seq}
             for qid, value, marked, seq in rows
         }
-        last_seq = Answer.objects.filter(attempt=attempt).aggregate(m=Max("seq"))["m"] or 0
+        last_seq = max((answer["seq"] for answer in answers.values()), default=0)
     if statuses is None:
         statuses = [] if started else checks.evaluate_checks(attempt)
     result = None

@@ -44,7 +44,11 @@ def transition(
 ) -> Attempt:
     """Move an attempt to ``to_state`` if the table allows it; write the event."""
     with transaction.atomic():
-        attempt = Attempt.objects.select_for_update().get(pk=attempt_id)
+        attempt = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("registration")
+            .get(pk=attempt_id)
+        )
         from_state = attempt.state
         if not statemachine.is_allowed(from_state, to_state):
             raise ApplicationError(
@@ -172,7 +176,9 @@ def candidate_login(
 
 def attempt_refresh_checks(*, attempt_id: uuid.UUID) -> tuple[Attempt, list[checks.CheckStatus]]:
     """Enter ``checking`` on first visit; move to ``ready`` once every check passed."""
-    attempt = Attempt.objects.select_related("registration__exam").get(pk=attempt_id)
+    attempt = Attempt.objects.select_related(
+        "registration__exam", "registration__session", "registration__subject"
+    ).get(pk=attempt_id)
     if attempt.state == AttemptState.REGISTERED:
         attempt = transition(attempt_id=attempt.pk, to_state=AttemptState.CHECKING,
                              reason="check page opened")
@@ -187,19 +193,25 @@ def attempt_refresh_checks(*, attempt_id: uuid.UUID) -> tuple[Attempt, list[chec
     return attempt, statuses
 
 
-def _active_paper(registration: Registration) -> Paper:
+def _active_paper(registration: Registration) -> tuple[Paper, list[str]]:
+    """The paper to deliver and its question ids in order."""
     paper = (
-        Paper.objects.filter(subject=registration.subject, is_active=True)
+        Paper.objects.filter(subject_id=registration.subject_id, is_active=True)
         .order_by("-created_at")
         .first()
     )
-    if paper is None or not paper.entries.exists():
+    question_ids = (
+        [str(qid) for qid in
+         paper.entries.order_by("position").values_list("question_id", flat=True)]
+        if paper else []
+    )
+    if paper is None or not question_ids:
         raise ApplicationError(
             "no_paper",
             _("No paper is ready for this subject yet. Please contact the exam office."),
             status=409,
         )
-    return paper
+    return paper, question_ids
 
 
 def attempt_start(*, attempt_id: uuid.UUID) -> Attempt:
@@ -218,15 +230,11 @@ def attempt_start(*, attempt_id: uuid.UUID) -> Attempt:
         )
     registration = attempt.registration
     _check_session_window(registration, clock.now())
-    paper = _active_paper(registration)
+    paper, question_ids = _active_paper(registration)
     started_at = clock.now()
     duration = dt.timedelta(
         minutes=registration.session.duration_minutes + registration.extra_minutes
     )
-    question_ids = [
-        str(qid)
-        for qid in paper.entries.order_by("position").values_list("question_id", flat=True)
-    ]
     return transition(
         attempt_id=attempt.pk,
         to_state=AttemptState.IN_PROGRESS,
