@@ -14,7 +14,8 @@ _KEY = "delivery.attempt"
 
 def remember_login(request: HttpRequest, *, attempt: Attempt) -> str:
     """Bind this browser session to the attempt and return its API token."""
-    request.session.cycle_key()  # a new session id at sign-in (no fixation)
+    if request.session.session_key:
+        request.session.cycle_key()  # an existing session gets a new id (no fixation)
     token = tokens.issue(attempt_id=attempt.pk, registration_id=attempt.registration_id)
     request.session[_KEY] = {"attempt_id": str(attempt.pk), "token": token}
     return token

@@ -180,3 +180,15 @@ def test_given_successful_logins_when_repeated_then_never_limited(sitting):
     candidate = CandidateClient(registration, id_number)
     for _ in range(8):
         assert candidate.login().status_code == 200
+
+
+def test_given_existing_session_when_login_then_session_id_changes(sitting):
+    _exam, _subject, _session, _room, [(registration, id_number)] = sitting
+    candidate = CandidateClient(registration, id_number)
+    candidate.login()
+    first = candidate.client.cookies["sessionid"].value
+
+    candidate.login()
+
+    assert candidate.client.cookies["sessionid"].value != first
+    assert candidate.client.get("/attempt/check/").status_code == 200
