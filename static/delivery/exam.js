@@ -20,9 +20,17 @@
  *   then submits whatever the server holds, and goes to the done page.
  * - A 409 deadline_passed / attempt_not_in_progress or a 401 stops saving;
  *   the entries stay in localStorage and the server's message is shown.
+ *
+ * This module is the page's wiring; the parts live next to it:
+ * server_clock.js (offset, remaining time, formatting), palette.js (the
+ * palette and the answered summary), question_view.js (one question, its
+ * options and the mark toggle), answer_queue.js (the offline queue).
  */
 import { createApiClient, format, readJsonScript } from '../core/api.js';
 import { AnswerQueue } from './answer_queue.js';
+import { createPalette } from './palette.js';
+import { createQuestionView } from './question_view.js';
+import { ServerClock, formatClockTime, formatDuration, remainingMs } from './server_clock.js';
 
 const SYNC_INTERVAL_MS = 60000;
 const PAUSED_POLL_MS = 5000;
@@ -31,7 +39,6 @@ const SUBMIT_RETRY_MS = 3000;
 const TIME_UP_FLUSH_LIMIT_MS = 60000;
 const LOW_TIME_MS = 5 * 60000;
 const TICK_MS = 250;
-const CLOCK_JUMP_MS = 2000;
 const FINISHED_STATES = new Set(['submitted', 'graded', 'voided']);
 
 const strings = readJsonScript('i18n');
@@ -91,40 +98,7 @@ const api = createApiClient({
 
 // --- server clock ---------------------------------------------------------------
 
-const serverClock = {
-  offsetMs: 0,
-  dateAnchor: null,
-  perfAnchor: null,
-
-  /** `sentAt`/`receivedAt`: Date.now() around the request that returned `serverIso`. */
-  sync(serverIso, sentAt, receivedAt) {
-    const server = Date.parse(serverIso);
-    if (Number.isNaN(server)) {
-      return;
-    }
-    this.offsetMs = server - (sentAt + receivedAt) / 2;
-    this.dateAnchor = Date.now();
-    this.perfAnchor = performance.now();
-  },
-
-  nowMs() {
-    return Date.now() + this.offsetMs;
-  },
-
-  now() {
-    return new Date(this.nowMs());
-  },
-
-  /** The local clock moved differently from the monotonic one since the last sync. */
-  jumped() {
-    if (this.dateAnchor === null) {
-      return false;
-    }
-    const byDate = Date.now() - this.dateAnchor;
-    const byMonotonic = performance.now() - this.perfAnchor;
-    return Math.abs(byDate - byMonotonic) > CLOCK_JUMP_MS;
-  },
-};
+const serverClock = new ServerClock();
 
 // --- page state -------------------------------------------------------------------
 
@@ -162,25 +136,6 @@ function showAlert(message, kind = 'warning') {
   el.alert.className = `alert alert-${kind}`;
   el.alert.textContent = message;
   el.alert.hidden = !message;
-}
-
-function formatDuration(ms) {
-  const total = Math.max(0, Math.ceil(ms / 1000));
-  const parts = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
-  return parts.map((part) => String(part).padStart(2, '0')).join(':');
-}
-
-function formatClockTime(date) {
-  return date.toLocaleTimeString(lang, {
-    hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
-  });
-}
-
-function formatNumber(value) {
-  const number = Number(value);
-  return Number.isFinite(number)
-    ? new Intl.NumberFormat(lang, { maximumFractionDigits: 2 }).format(number)
-    : String(value);
 }
 
 function answerOf(questionId) {
@@ -329,7 +284,7 @@ async function load() {
   exam.current = Number.isInteger(saved) && saved >= 0 && saved < exam.questions.length ? saved : 0;
   exam.loaded = true;
   renderWatermark();
-  buildPalette();
+  palette.build(exam.questions);
   el.loading.hidden = true;
   el.body.hidden = false;
   applyState(view);
@@ -342,15 +297,11 @@ async function load() {
 
 // --- timer ----------------------------------------------------------------------------
 
-function remainingMs() {
-  return exam.deadlineMs === null ? null : Math.max(0, exam.deadlineMs - serverClock.nowMs());
-}
-
 function tick() {
   if (serverClock.jumped()) {
     syncNow();
   }
-  let left = remainingMs();
+  let left = remainingMs(exam.deadlineMs, serverClock.nowMs());
   if (exam.state === 'paused') {
     exam.frozenRemainingMs ??= left;
     left = exam.frozenRemainingMs;
@@ -381,131 +332,26 @@ function renderWatermark() {
   el.watermark.replaceChildren(...spans);
 }
 
-const paletteButtons = new Map();
-const questionsById = new Map();
+const palette = createPalette({
+  container: el.palette,
+  summary: el.answeredSummary,
+  strings,
+  answerOf,
+  currentId: () => currentQuestion()?.id,
+  onSelect: (index) => goTo(index, { focus: true }),
+});
 
-function buildPalette() {
-  paletteButtons.clear();
-  questionsById.clear();
-  exam.questions.forEach((question) => questionsById.set(question.id, question));
-  const buttons = exam.questions.map((question, index) => {
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'eh-palette-button';
-    button.dataset.questionId = question.id;
-    button.textContent = String(question.number);
-    button.addEventListener('click', () => goTo(index, { focus: true }));
-    paletteButtons.set(question.id, button);
-    return button;
-  });
-  el.palette.replaceChildren(...buttons);
-  exam.questions.forEach((question) => updatePaletteButton(question.id));
-  updateSummary();
-}
-
-function updatePaletteButton(questionId) {
-  const button = paletteButtons.get(questionId);
-  if (!button) {
-    return;
-  }
-  const question = questionsById.get(questionId);
-  const answer = answerOf(questionId);
-  const answered = answer.value.length > 0;
-  const isCurrent = currentQuestion()?.id === questionId;
-  button.classList.toggle('is-answered', answered);
-  button.classList.toggle('is-marked', answer.marked);
-  button.classList.toggle('is-current', isCurrent);
-  button.dataset.answered = String(answered);
-  button.dataset.marked = String(answer.marked);
-  const labels = [
-    format(strings.paletteQuestion, { number: question.number }),
-    answered ? strings.answered : strings.unanswered,
-  ];
-  if (answer.marked) {
-    labels.push(strings.marked);
-  }
-  if (isCurrent) {
-    labels.push(strings.current);
-    button.setAttribute('aria-current', 'step');
-  } else {
-    button.removeAttribute('aria-current');
-  }
-  button.setAttribute('aria-label', labels.join(', '));
-}
-
-function counts() {
-  let answered = 0;
-  let marked = 0;
-  for (const question of exam.questions) {
-    const answer = answerOf(question.id);
-    answered += answer.value.length > 0 ? 1 : 0;
-    marked += answer.marked ? 1 : 0;
-  }
-  return { answered, unanswered: exam.questions.length - answered, marked };
-}
-
-function updateSummary() {
-  el.answeredSummary.textContent = format(strings.answeredSummary, {
-    answered: counts().answered, total: exam.questions.length,
-  });
-}
-
-function renderOption(question, option, checked) {
-  const key = String(option.key);
-  const inputId = `q-${question.id}-${key}`;
-  const label = document.createElement('label');
-  label.className = 'eh-option';
-  label.htmlFor = inputId;
-  const input = document.createElement('input');
-  input.className = 'form-check-input';
-  input.type = question.kind === 'multiple' ? 'checkbox' : 'radio';
-  input.name = `q-${question.id}`;
-  input.value = key;
-  input.id = inputId;
-  input.checked = checked;
-  label.append(input);
-  if (question.kind !== 'true_false') {
-    const keySpan = document.createElement('span');
-    keySpan.className = 'eh-option-key';
-    keySpan.textContent = `${key}.`;
-    label.append(keySpan);
-  }
-  const text = document.createElement('span');
-  text.className = 'eh-option-text';
-  text.textContent = option.text;
-  label.append(text);
-  return label;
-}
-
-function renderMarkToggle(marked) {
-  el.markToggle.setAttribute('aria-pressed', String(marked));
-  el.markIcon.className = marked ? 'bi bi-flag-fill' : 'bi bi-flag';
-  el.markLabel.textContent = marked ? strings.unmark : strings.mark;
-}
+const questionView = createQuestionView({ el, strings, lang });
 
 function renderQuestion() {
   const question = currentQuestion();
   if (!question) {
     return;
   }
-  const answer = answerOf(question.id);
-  el.question.dataset.questionId = question.id;
-  el.number.textContent = format(strings.questionNumber, {
-    number: question.number, total: exam.questions.length,
+  questionView.render(question, answerOf(question.id), {
+    index: exam.current, total: exam.questions.length,
   });
-  el.kind.textContent = strings[`kind_${question.kind}`] || question.kind;
-  el.score.textContent = format(strings.score, { score: formatNumber(question.score) });
-  el.stem.textContent = question.stem;
-  el.options.replaceChildren(
-    ...(question.options || []).map((option) =>
-      renderOption(question, option, answer.value.includes(String(option.key))),
-    ),
-  );
-  renderMarkToggle(answer.marked);
-  const last = exam.current === exam.questions.length - 1;
-  el.prev.disabled = exam.current === 0;
-  el.nextLabel.textContent = last ? strings.reviewSubmit : strings.next;
-  exam.questions.forEach((item) => updatePaletteButton(item.id));
+  palette.updateAll();
   updateInteractivity();
   try {
     sessionStorage.setItem(currentKey, String(exam.current));
@@ -535,8 +381,8 @@ function goTo(index, { focus = false } = {}) {
 function record(questionId, answer) {
   exam.answers.set(questionId, answer);
   queue.add({ questionId, value: answer.value, marked: answer.marked });
-  updatePaletteButton(questionId);
-  updateSummary();
+  palette.update(questionId);
+  palette.updateSummary();
 }
 
 el.options.addEventListener('change', (event) => {
@@ -548,7 +394,7 @@ el.options.addEventListener('change', (event) => {
     renderQuestion(); // undo a change made while answering is not allowed
     return;
   }
-  const value = [...el.options.querySelectorAll('input:checked')].map((input) => input.value);
+  const value = questionView.checkedValues();
   record(question.id, { value, marked: answerOf(question.id).marked });
 });
 
@@ -559,7 +405,7 @@ el.markToggle.addEventListener('click', () => {
   }
   const answer = answerOf(question.id);
   record(question.id, { value: [...answer.value], marked: !answer.marked });
-  renderMarkToggle(!answer.marked);
+  questionView.renderMarkToggle(!answer.marked);
 });
 
 el.prev.addEventListener('click', () => goTo(exam.current - 1));
@@ -591,7 +437,7 @@ function renderConnection(snapshot) {
   } else if (lastSavedAt) {
     mode = 'saved';
     icon = 'bi-cloud-check';
-    text = format(strings.savedAt, { time: formatClockTime(lastSavedAt) });
+    text = format(strings.savedAt, { time: formatClockTime(lastSavedAt, lang) });
   } else {
     [mode, icon, text] = ['saved', 'bi-cloud-check', strings.online];
   }
@@ -682,7 +528,7 @@ function openSubmitModal() {
   if (!canAnswer()) {
     return;
   }
-  const { unanswered, marked } = counts();
+  const { unanswered, marked } = palette.counts();
   el.unansweredCount.textContent = String(unanswered);
   el.unansweredCount.dataset.count = String(unanswered);
   el.markedCount.textContent = String(marked);
