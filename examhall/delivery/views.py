@@ -65,38 +65,36 @@ def _page_context(attempt: Attempt, token: str) -> dict[str, object]:
     }
 
 
-def check(request: HttpRequest) -> HttpResponse:
+def _page_for_state(state: str) -> str:
+    """Which candidate page an attempt in ``state`` belongs on."""
+    if state in statemachine.FINISHED_STATES:
+        return "delivery:done"
+    if state in statemachine.STARTED_STATES:
+        return "delivery:exam"
+    return "delivery:check"
+
+
+def _attempt_page(request: HttpRequest, page: str, template: str) -> HttpResponse:
+    """Render ``page`` for the signed-in attempt, or send the browser where it belongs."""
     signed_in = _signed_in_attempt(request)
     if signed_in is None:
         return redirect("delivery:home")
     attempt, token = signed_in
-    if attempt.state in statemachine.FINISHED_STATES:
-        return redirect("delivery:done")
-    if attempt.state in statemachine.STARTED_STATES:
-        return redirect("delivery:exam")
-    return render(request, "delivery/check.html", _page_context(attempt, token))
+    if _page_for_state(attempt.state) != page:
+        return redirect(_page_for_state(attempt.state))
+    return render(request, template, _page_context(attempt, token))
+
+
+def check(request: HttpRequest) -> HttpResponse:
+    return _attempt_page(request, "delivery:check", "delivery/check.html")
 
 
 def exam(request: HttpRequest) -> HttpResponse:
-    signed_in = _signed_in_attempt(request)
-    if signed_in is None:
-        return redirect("delivery:home")
-    attempt, token = signed_in
-    if attempt.state in statemachine.FINISHED_STATES:
-        return redirect("delivery:done")
-    if attempt.state not in statemachine.STARTED_STATES:
-        return redirect("delivery:check")
-    return render(request, "delivery/exam.html", _page_context(attempt, token))
+    return _attempt_page(request, "delivery:exam", "delivery/exam.html")
 
 
 def done(request: HttpRequest) -> HttpResponse:
-    signed_in = _signed_in_attempt(request)
-    if signed_in is None:
-        return redirect("delivery:home")
-    attempt, token = signed_in
-    if attempt.state not in statemachine.FINISHED_STATES:
-        return redirect("delivery:check")
-    return render(request, "delivery/done.html", _page_context(attempt, token))
+    return _attempt_page(request, "delivery:done", "delivery/done.html")
 
 
 @require_POST
