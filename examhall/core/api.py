@@ -7,6 +7,7 @@ localised ``message``; routers of the apps are mounted here.
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -41,7 +42,15 @@ def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> Htt
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return error_response(request, ApplicationError("http_error", str(exc), status=exc.status_code))
+    if exc.status_code == 400:  # e.g. a body that is not JSON
+        error = ApplicationError(
+            "invalid_input",
+            _("The request could not be read. Please reload the page and try again."),
+            status=400,
+        )
+    else:
+        error = ApplicationError("http_error", str(exc), status=exc.status_code)
+    return error_response(request, error)
 
 
 def _mount_routers() -> None:

@@ -15,3 +15,19 @@ def test_unknown_exam_page_is_a_clear_404_not_a_500(client):
     response = client.get("/exam/no-such-exam/")
     assert response.status_code == 404
     assert "不存在" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_body_that_is_not_json_gets_a_clear_400(client):
+    response = client.post("/api/exams/x/login", "not json", content_type="application/json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid_input"
+    assert "刷新" in error["message"]
+
+
+@pytest.mark.django_db
+def test_unknown_address_is_a_product_404_page(client):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()
