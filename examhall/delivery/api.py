@@ -19,6 +19,7 @@ from examhall.delivery.schemas import (
     AnswersIn,
     AnswersOut,
     AttemptOut,
+    AttemptStatusOut,
     ErrorOut,
     ExamOut,
     LoginIn,
@@ -125,6 +126,15 @@ def login(request: HttpRequest, exam_code: str, payload: LoginIn) -> dict[str, A
 @router.get("/attempts/{attempt_id}", response={200: AttemptOut, **ERRORS}, auth=attempt_auth)
 def attempt_detail(request: HttpRequest, attempt_id: uuid.UUID) -> dict[str, Any]:
     return attempt_out(selectors.attempt_view(attempt=_own_attempt(request, attempt_id)))
+
+
+@router.get("/attempts/{attempt_id}/status", response={200: AttemptStatusOut, **ERRORS},
+            auth=attempt_auth)
+def attempt_status(request: HttpRequest, attempt_id: uuid.UUID) -> dict[str, Any]:
+    """State, deadline and the server's time: the exam page polls this to stay in sync."""
+    credential = _credential_for(request, attempt_id)
+    return selectors.attempt_status(attempt_id=attempt_id,
+                                    registration_id=credential.registration_id)
 
 
 @router.post("/attempts/{attempt_id}/checks", response={200: AttemptOut, **ERRORS},

@@ -78,6 +78,13 @@ class AttemptOut(Schema):
     result: dict[str, Any] | None
 
 
+class AttemptStatusOut(Schema):
+    attempt_id: uuid.UUID
+    state: str
+    server_now: dt.datetime
+    deadline: dt.datetime | None
+
+
 class ErrorBody(Schema):
     code: str
     message: str

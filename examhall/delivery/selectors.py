@@ -56,6 +56,18 @@ def attempt_for_candidate(*, attempt_id: uuid.UUID, registration_id: uuid.UUID) 
     return attempt
 
 
+def attempt_status(*, attempt_id: uuid.UUID, registration_id: uuid.UUID) -> dict[str, Any]:
+    """State and deadline only: what the exam page polls (one small query)."""
+    row = (
+        Attempt.objects.filter(pk=attempt_id, registration_id=registration_id)
+        .values("state", "deadline")
+        .first()
+    )
+    if row is None:
+        raise NotFound("attempt_not_found", _("This attempt does not exist."))
+    return {"attempt_id": attempt_id, "server_now": clock.now(), **row}
+
+
 def attempt_view(
     *, attempt: Attempt, statuses: list[checks.CheckStatus] | None = None
 ) -> AttemptView:

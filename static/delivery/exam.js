@@ -168,9 +168,9 @@ function goToDone() {
 
 // --- loading and syncing --------------------------------------------------------------
 
-async function fetchAttempt() {
+async function fetchAttempt(suffix = '') {
   const sentAt = Date.now();
-  const view = await api.get(attemptPath);
+  const view = await api.get(attemptPath + suffix);
   serverClock.sync(view.server_now, sentAt, Date.now());
   return view;
 }
@@ -223,7 +223,7 @@ function syncNow() {
   if (!syncing) {
     syncing = (async () => {
       try {
-        const view = await fetchAttempt();
+        const view = await fetchAttempt('/status'); // state and deadline only
         if (leaveIfFinished(view)) {
           return true;
         }

@@ -247,6 +247,7 @@ def test_given_two_candidates_when_one_uses_others_attempt_then_404_without_data
 
     for response in (
         alice.get(attempt_id=bob.attempt_id),
+        alice.get("/status", attempt_id=bob.attempt_id),
         alice.post("/answers", {"saves": [
             {"question_id": bob_body["questions"][0]["id"], "value": ["B"], "seq": 99}
         ]}, attempt_id=bob.attempt_id),
@@ -257,6 +258,16 @@ def test_given_two_candidates_when_one_uses_others_attempt_then_404_without_data
         assert bob.registration.ticket_number not in response.content.decode()
     assert Answer.objects.get(attempt_id=bob.attempt_id).value == ["A"]
     assert bob.get().json()["state"] == "in_progress"
+
+
+def test_status_is_state_and_deadline_only(candidate):
+    body = candidate.start()
+    status = candidate.get("/status").json()
+    assert set(status) == {"attempt_id", "state", "server_now", "deadline"}
+    assert status["state"] == "in_progress"
+    assert dt.datetime.fromisoformat(status["deadline"]) == dt.datetime.fromisoformat(
+        body["deadline"]
+    )
 
 
 def test_given_no_token_or_forged_token_then_401(candidate):
