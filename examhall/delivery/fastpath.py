@@ -14,6 +14,7 @@ See docs/adr/0004-autosave-fast-path.md.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import uuid
@@ -39,6 +40,8 @@ from pydantic import ValidationError
 from examhall.core.errors import ApplicationError, NotFound, invalid_input, not_authenticated
 from examhall.delivery import services, tokens
 from examhall.delivery.schemas import AnswersIn
+
+logger = logging.getLogger(__name__)
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -190,5 +193,13 @@ class AutosaveFastPath:
                 payload = await _handle(scope, receive, match["attempt_id"])
                 status = 200
             except ApplicationError as error:
+                payload, status = {"error": error.as_dict()}, error.status
+            except Exception:  # the database is down, a bug: the page keeps the answer and retries
+                logger.exception("autosave failed for %s", scope["path"])
+                error = ApplicationError(
+                    "temporarily_unavailable",
+                    _("Your answer is kept on this computer and will be sent again shortly."),
+                    status=503,
+                )
                 payload, status = {"error": error.as_dict()}, error.status
         await _respond(send, status, payload, language)

@@ -113,6 +113,18 @@ def test_after_deadline_the_refusal_is_localised(started):
     assert chinese.headers["content-language"] == "zh-hans"
 
 
+def test_a_database_failure_is_a_503_the_page_retries(started, monkeypatch):
+    candidate, questions = started
+
+    def broken(**kwargs):
+        raise RuntimeError("database unreachable")
+
+    monkeypatch.setattr(fastpath.services, "answers_save", broken)
+    response = _post(candidate, _saves(questions[0], ["B"], 1), language="zh-CN")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "temporarily_unavailable"
+
+
 def test_other_routes_still_reach_django(started):
     candidate, _questions = started
 
