@@ -33,22 +33,37 @@ from examhall.itembank.models import Paper
 # --- transitions -------------------------------------------------------------
 
 
-def transition(
+# A step: (to_state, reason, field changes).
+Step = tuple[str, str, dict[str, Any]]
+
+
+def _lock(attempt_id: uuid.UUID) -> Attempt:
+    """The attempt, row-locked until the transaction ends, with what pages show of it."""
+    attempt = (
+        Attempt.objects.select_for_update(of=("self",))
+        .select_related("registration__exam", "registration__session",
+                        "registration__subject", "registration__candidate")
+        .filter(pk=attempt_id)
+        .first()
+    )
+    if attempt is None:
+        raise NotFound("attempt_not_found", _("This attempt does not exist."))
+    return attempt
+
+
+def _apply(
+    attempt: Attempt,
+    steps: list[Step],
     *,
-    attempt_id: uuid.UUID,
-    to_state: str,
-    reason: str = "",
     actor: AbstractBaseUser | None = None,
     actor_label: str = "candidate",
-    **changes: Any,
 ) -> Attempt:
-    """Move an attempt to ``to_state`` if the table allows it; write the event."""
-    with transaction.atomic():
-        attempt = (
-            Attempt.objects.select_for_update(of=("self",))
-            .select_related("registration")
-            .get(pk=attempt_id)
-        )
+    """Carry out ``steps`` on a locked attempt: each must be allowed by the table from
+    the state the one before left; one row update, one event per step."""
+    now = clock.now()
+    updated = {"state", "updated_at"}
+    events = []
+    for to_state, reason, changes in steps:
         from_state = attempt.state
         if not statemachine.is_allowed(from_state, to_state):
             raise ApplicationError(
@@ -61,21 +76,34 @@ def transition(
         attempt.state = to_state
         for field, value in changes.items():
             setattr(attempt, field, value)
-        attempt.save(update_fields=["state", "updated_at", *changes.keys()])
-        AttemptEvent.objects.create(
-            attempt=attempt,
-            at=clock.now(),
-            actor=actor,
+        updated.update(changes)
+        events.append(AttemptEvent(
+            attempt=attempt, at=now, actor=actor,
             actor_label=actor.get_username() if actor else actor_label,
-            from_state=from_state,
-            to_state=to_state,
-            reason=reason[:300],
-        )
-        send_event_on_commit(
-            f"room.{attempt.registration.room_id}",
-            {"kind": "attempt.state", "attempt": str(attempt.pk), "state": to_state},
-        )
-        return attempt
+            from_state=from_state, to_state=to_state, reason=reason[:300],
+        ))
+    attempt.save(update_fields=sorted(updated))
+    AttemptEvent.objects.bulk_create(events)
+    send_event_on_commit(
+        f"room.{attempt.registration.room_id}",
+        {"kind": "attempt.state", "attempt": str(attempt.pk), "state": attempt.state},
+    )
+    return attempt
+
+
+def transition(
+    *,
+    attempt_id: uuid.UUID,
+    to_state: str,
+    reason: str = "",
+    actor: AbstractBaseUser | None = None,
+    actor_label: str = "candidate",
+    **changes: Any,
+) -> Attempt:
+    """Move an attempt to ``to_state`` if the table allows it; write the event."""
+    with transaction.atomic():
+        return _apply(_lock(attempt_id), [(to_state, reason, changes)],
+                      actor=actor, actor_label=actor_label)
 
 
 # --- login -------------------------------------------------------------------
@@ -174,22 +202,33 @@ def candidate_login(
 # --- checks and start ----------------------------------------------------------
 
 
-def attempt_refresh_checks(*, attempt_id: uuid.UUID) -> tuple[Attempt, list[checks.CheckStatus]]:
-    """Enter ``checking`` on first visit; move to ``ready`` once every check passed."""
-    attempt = Attempt.objects.select_related(
-        "registration__exam", "registration__session", "registration__subject"
-    ).get(pk=attempt_id)
-    if attempt.state == AttemptState.REGISTERED:
-        attempt = transition(attempt_id=attempt.pk, to_state=AttemptState.CHECKING,
-                             reason="check page opened")
+def _check_steps(attempt: Attempt) -> tuple[list[Step], list[checks.CheckStatus]]:
+    """The steps the checks call for: enter ``checking`` on first visit, ``ready``
+    once every required check passed, back to ``checking`` if one no longer does."""
+    steps: list[Step] = []
+    state = attempt.state
+    if state == AttemptState.REGISTERED:
+        steps.append((AttemptState.CHECKING, "check page opened", {}))
+        state = AttemptState.CHECKING
     statuses = checks.evaluate_checks(attempt)
     all_passed = all(status.passed for status in statuses)
-    if attempt.state == AttemptState.CHECKING and all_passed:
-        attempt = transition(attempt_id=attempt.pk, to_state=AttemptState.READY,
-                             reason="every required check passed")
-    elif attempt.state == AttemptState.READY and not all_passed:
-        attempt = transition(attempt_id=attempt.pk, to_state=AttemptState.CHECKING,
-                             reason="a required check no longer passes")
+    if state == AttemptState.CHECKING and all_passed:
+        steps.append((AttemptState.READY, "every required check passed", {}))
+    elif state == AttemptState.READY and not all_passed:
+        steps.append((AttemptState.CHECKING, "a required check no longer passes", {}))
+    return steps, statuses
+
+
+def attempt_refresh_checks(*, attempt_id: uuid.UUID) -> tuple[Attempt, list[checks.CheckStatus]]:
+    """Evaluate the required checks and move the attempt accordingly (polled by the
+    check page: the row is locked only when something changes)."""
+    attempt = Attempt.objects.select_related("registration__exam").get(pk=attempt_id)
+    steps, statuses = _check_steps(attempt)
+    if steps:
+        with transaction.atomic():
+            attempt = _lock(attempt_id)
+            steps, statuses = _check_steps(attempt)
+            _apply(attempt, steps)
     return attempt, statuses
 
 
@@ -215,35 +254,45 @@ def _active_paper(registration: Registration) -> tuple[Paper, list[str]]:
 
 
 def attempt_start(*, attempt_id: uuid.UUID) -> Attempt:
-    """Start the clock. Refused unless the server says every required check passed."""
-    attempt, statuses = attempt_refresh_checks(attempt_id=attempt_id)
-    if attempt.state in statemachine.STARTED_STATES:
-        return attempt  # starting twice (double click, second browser) is harmless
-    if attempt.state != AttemptState.READY:
-        pending = [status.label for status in statuses if not status.passed]
+    """Start the clock. Refused unless the server says every required check passed.
+
+    The pending check steps and the start are one locked transaction.
+    """
+    with transaction.atomic():
+        attempt = _lock(attempt_id)
+        if attempt.state in statemachine.STARTED_STATES:
+            return attempt  # starting twice (double click, second browser) is harmless
+        if attempt.state == AttemptState.VOIDED:
+            raise ApplicationError(
+                "attempt_voided",
+                _("This attempt was voided. Please contact the exam office."),
+                status=403,
+            )
+        steps, statuses = _check_steps(attempt)
+        if (steps[-1][0] if steps else attempt.state) == AttemptState.READY:
+            registration = attempt.registration
+            started_at = clock.now()
+            _check_session_window(registration, started_at)
+            paper, question_ids = _active_paper(registration)
+            duration = dt.timedelta(
+                minutes=registration.session.duration_minutes + registration.extra_minutes
+            )
+            steps.append((AttemptState.IN_PROGRESS, "started by the candidate", {
+                "paper": paper, "question_ids": question_ids, "started_at": started_at,
+                "deadline": started_at + duration,
+            }))
+        if steps:
+            _apply(attempt, steps)
+    if attempt.state != AttemptState.IN_PROGRESS:
+        pending = [status for status in statuses if not status.passed]
         raise ApplicationError(
             "checks_pending",
             _("You cannot start yet: these checks have not passed: %(checks)s.")
-            % {"checks": "、".join(pending)},
+            % {"checks": "、".join(status.label for status in pending)},
             status=409,
-            details={"pending": [status.name for status in statuses if not status.passed]},
+            details={"pending": [status.name for status in pending]},
         )
-    registration = attempt.registration
-    _check_session_window(registration, clock.now())
-    paper, question_ids = _active_paper(registration)
-    started_at = clock.now()
-    duration = dt.timedelta(
-        minutes=registration.session.duration_minutes + registration.extra_minutes
-    )
-    return transition(
-        attempt_id=attempt.pk,
-        to_state=AttemptState.IN_PROGRESS,
-        reason="started by the candidate",
-        paper=paper,
-        question_ids=question_ids,
-        started_at=started_at,
-        deadline=started_at + duration,
-    )
+    return attempt
 
 
 def attempt_pause(*, attempt_id: uuid.UUID, actor: AbstractBaseUser | None, reason: str) -> Attempt:
