@@ -715,3 +715,39 @@ async def watch_database(database: str, server: Server, result: Any, stop: Any) 
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 0.5)
             return
+
+
+def start_profile(server: Server, label: str, seconds: float,
+                  profile_dir: Path | None) -> list[subprocess.Popen[bytes]]:
+    """With --profile: py-spy (one worker), and `top` once mid-phase."""
+    if profile_dir is None:
+        return []
+    profile_dir.mkdir(parents=True, exist_ok=True)
+    procs = []
+    py_spy = Path(VENV_BIN) / "py-spy"
+    workers = server.worker_pids()
+    if py_spy.exists() and workers:
+        # one sampler on one worker (it costs CPU too); only the thread holding the GIL,
+        # i.e. where the worker's Python CPU goes; folded stacks, one line per stack
+        procs.append(subprocess.Popen(
+            [str(py_spy), "record", "--pid", str(workers[0]),
+             "--duration", str(max(1, int(seconds) - 2)), "--rate", "100",
+             "--format", "raw", "--nonblocking", "--gil",
+             "--output", str(profile_dir / f"{label}-worker.folded")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ))
+    procs.append(subprocess.Popen(
+        ["bash", "-c", f"sleep {seconds / 2:.1f}; top -b -n1 -w 200 | head -30"],
+        stdout=(profile_dir / f"{label}-top.txt").open("wb"),
+        stderr=subprocess.DEVNULL,
+    ))
+    return procs
+
+
+def finish_profile(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            proc.wait(timeout=5)

@@ -23,7 +23,6 @@ import asyncio
 import datetime as dt
 import os
 import random
-import subprocess
 import sys
 import time
 import uuid
@@ -174,7 +173,7 @@ async def peak(make_sender: Callable[[], Sender], target: str, database: str,
     result = PhaseResult(target, f"peak c={concurrency}", seconds)
     stop = asyncio.Event()
     watcher = asyncio.create_task(c.watch_database(database, server, result, stop))
-    profiler = start_profile(server, f"{target}-c{concurrency}", seconds, profile_dir)
+    profiler = c.start_profile(server, f"{target}-c{concurrency}-peak", seconds, profile_dir)
     result.worker_connections = list(server.connections_per_worker().values())
     workers_before = server.worker_cpu_s()
     before = c.cpu_snapshot(server)
@@ -188,44 +187,8 @@ async def peak(make_sender: Callable[[], Sender], target: str, database: str,
     result.seconds = result.cpu["wall_s"]
     stop.set()
     await watcher
-    finish_profile(profiler)
+    c.finish_profile(profiler)
     return result
-
-
-def start_profile(server: c.Server, target: str, seconds: float,
-                  profile_dir: Path | None) -> list[subprocess.Popen[bytes]]:
-    """With --profile: py-spy (one worker), and `top` once mid-phase."""
-    if profile_dir is None:
-        return []
-    profile_dir.mkdir(parents=True, exist_ok=True)
-    procs = []
-    py_spy = Path(c.VENV_BIN) / "py-spy"
-    workers = server.worker_pids()
-    if py_spy.exists() and workers:
-        # one sampler on one worker (it costs CPU too); only the thread holding the GIL,
-        # i.e. where the worker's Python CPU goes; folded stacks, one line per stack
-        procs.append(subprocess.Popen(
-            [str(py_spy), "record", "--pid", str(workers[0]),
-             "--duration", str(max(1, int(seconds) - 2)), "--rate", "100",
-             "--format", "raw", "--nonblocking", "--gil",
-             "--output", str(profile_dir / f"{target}-peak-worker.folded")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ))
-    procs.append(subprocess.Popen(
-        ["bash", "-c", f"sleep {seconds / 2:.1f}; top -b -n1 -w 200 | head -30"],
-        stdout=(profile_dir / f"{target}-peak-top.txt").open("wb"),
-        stderr=subprocess.DEVNULL,
-    ))
-    return procs
-
-
-def finish_profile(procs: list[subprocess.Popen[bytes]]) -> None:
-    for proc in procs:
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.terminate()
-            proc.wait(timeout=5)
 
 
 async def login_round(server: c.Server, seed: c.Seed, people: list[tuple[str, str]],

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -60,7 +59,7 @@ async def run_phase(name: str, server: c.Server, seed: c.Seed, people: list[tupl
     semaphore = asyncio.Semaphore(concurrency)
     stop = asyncio.Event()
     watcher = asyncio.create_task(c.watch_database(c.EXAMHALL_DB, server, phase, stop))
-    profiler = start_profile(server, name, spread_s or 20.0, profile_dir)
+    profiler = c.start_profile(server, f"login-{name}", spread_s or 20.0, profile_dir)
     before = c.cpu_snapshot(server)
     t0 = loop.time() + 0.2
 
@@ -82,42 +81,9 @@ async def run_phase(name: str, server: c.Server, seed: c.Seed, people: list[tupl
     phase.cpu = c.cpu_delta(before, c.cpu_snapshot(server))
     stop.set()
     await watcher
-    finish_profile(profiler)
+    c.finish_profile(profiler)
     phase.too_many_clients = server.log_count("too many clients")
     return phase
-
-
-def start_profile(server: c.Server, name: str, seconds: float,
-                  profile_dir: Path | None) -> list[subprocess.Popen[bytes]]:
-    """With --profile: py-spy on one worker (GIL holder only, folded stacks) and `top`."""
-    if profile_dir is None:
-        return []
-    profile_dir.mkdir(parents=True, exist_ok=True)
-    procs = []
-    py_spy = Path(c.VENV_BIN) / "py-spy"
-    workers = server.worker_pids()
-    if py_spy.exists() and workers:
-        procs.append(subprocess.Popen(
-            [str(py_spy), "record", "--pid", str(workers[0]),
-             "--duration", str(max(1, int(seconds) - 2)), "--rate", "100", "--format", "raw",
-             "--nonblocking", "--gil",
-             "--output", str(profile_dir / f"login-{name}-worker.folded")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ))
-    procs.append(subprocess.Popen(
-        ["bash", "-c", f"sleep {seconds / 2:.1f}; top -b -n1 -w 200 | head -30"],
-        stdout=(profile_dir / f"login-{name}-top.txt").open("wb"), stderr=subprocess.DEVNULL,
-    ))
-    return procs
-
-
-def finish_profile(procs: list[subprocess.Popen[bytes]]) -> None:
-    for proc in procs:
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.terminate()
-            proc.wait(timeout=5)
 
 
 def report(phases: list[LoginPhase], args: argparse.Namespace) -> None:
