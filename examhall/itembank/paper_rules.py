@@ -136,18 +136,35 @@ def _greedy(eligible: list[list[int]], rules: Sequence[SectionRule]) -> list[lis
     return chosen
 
 
+@dataclass(frozen=True)
+class PreparedRules:
+    """A pool and rule set with each section's eligible questions worked out once,
+    for drawing many papers (one per candidate) from the same bank."""
+
+    pool: Sequence[PoolItem]
+    rules: Sequence[SectionRule]
+    eligible: tuple[tuple[int, ...], ...]
+
+
+def prepare(pool: Sequence[PoolItem], rules: Sequence[SectionRule]) -> PreparedRules:
+    return PreparedRules(pool, rules, tuple(tuple(items) for items in _eligible(pool, rules)))
+
+
 def draw_paper(
-    pool: Sequence[PoolItem],
-    rules: Sequence[SectionRule],
+    pool: Sequence[PoolItem] | PreparedRules,
+    rules: Sequence[SectionRule] = (),
     *,
     seed: str,
     shuffle_questions: bool = True,
     shuffle_options: bool = True,
 ) -> list[DrawnQuestion]:
     """One candidate's paper, reproducible from ``seed``. Raises ValueError when the
-    rule set cannot be filled (call ``check_rules`` first to say why)."""
+    rule set cannot be filled (call ``check_rules`` first to say why). Pass a
+    ``PreparedRules`` to draw many papers from the same bank quickly."""
+    prepared = pool if isinstance(pool, PreparedRules) else prepare(pool, rules)
+    pool, rules = prepared.pool, prepared.rules
     rng = rng_for(seed)
-    eligible = _eligible(pool, rules)
+    eligible = [list(items) for items in prepared.eligible]
     for items in eligible:
         rng.shuffle(items)
     chosen = _greedy(eligible, rules)

@@ -10,6 +10,7 @@ from examhall.itembank.paper_rules import (
     check_rules,
     draw_paper,
     paper_total,
+    prepare,
 )
 
 TWO = Decimal("2")
@@ -79,6 +80,11 @@ def test_options_shuffled_per_candidate_unless_disabled_and_never_for_true_false
     plain_ids = [q.id for q in plain if q.section == "判断"]
     assert plain_ids == sorted(plain_ids, key=lambda qid: int(qid.rsplit("-", 1)[1]))
     assert all(q.option_order == ("A", "B", "C", "D") for q in shuffled if q.section == "判断")
+
+
+def test_prepared_rules_draw_the_same_papers():
+    prepared = prepare(POOL, RULES)
+    assert draw_paper(prepared, seed="k") == draw_paper(POOL, RULES, seed="k")
 
 
 def test_unfillable_rule_set_refuses_to_draw():
