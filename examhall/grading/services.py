@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from django.db import transaction
@@ -15,27 +16,40 @@ from examhall.grading.scoring import score_objective
 from examhall.itembank.models import Question
 
 
+def _questions(question_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Question]:
+    return Question.objects.only("id", "kind", "answer", "score").in_bulk(list(question_ids))
+
+
 @transaction.atomic
-def attempt_grade(*, attempt_id: uuid.UUID) -> AttemptResult:
-    """Mark every objective question of a submitted attempt, then move it to graded."""
-    attempt = Attempt.objects.select_for_update().get(pk=attempt_id)
-    questions = Question.objects.in_bulk([uuid.UUID(qid) for qid in attempt.question_ids])
-    given = {answer.question_id: answer.value for answer in Answer.objects.filter(attempt=attempt)}
+def attempt_grade(
+    *, attempt_id: uuid.UUID, questions: Mapping[uuid.UUID, Question] | None = None
+) -> AttemptResult:
+    """Mark every objective question of a submitted attempt, then move it to graded.
+
+    ``questions`` may carry the attempt's questions already loaded (batch grading).
+    Grading again replaces the marks and the result.
+    """
+    attempt = Attempt.objects.select_for_update(of=("self",)).get(pk=attempt_id)
+    wanted = [uuid.UUID(qid) for qid in attempt.question_ids]
+    if questions is None or any(qid not in questions for qid in wanted):
+        questions = _questions(wanted)
+    given = dict(Answer.objects.filter(attempt=attempt).values_list("question_id", "value"))
     total = Decimal("0")
     maximum = Decimal("0")
-    QuestionMark.objects.filter(attempt=attempt).delete()
     marks = []
-    for question in questions.values():
+    for question_id in wanted:
+        question = questions[question_id]
         awarded, is_correct = score_objective(
             kind=question.kind,
             correct=question.answer,
-            given=given.get(question.pk, []),
+            given=given.get(question_id, []),
             points=question.score,
         )
-        marks.append(QuestionMark(attempt=attempt, question=question, awarded=awarded,
+        marks.append(QuestionMark(attempt=attempt, question_id=question_id, awarded=awarded,
                                   maximum=question.score, is_correct=is_correct))
         total += awarded
         maximum += question.score
+    QuestionMark.objects.filter(attempt=attempt).delete()
     QuestionMark.objects.bulk_create(marks)
     result, _created = AttemptResult.objects.update_or_create(
         attempt=attempt,
@@ -44,3 +58,19 @@ def attempt_grade(*, attempt_id: uuid.UUID) -> AttemptResult:
     if attempt.state == AttemptState.SUBMITTED:
         delivery_services.attempt_mark_graded(attempt_id=attempt.pk)
     return result
+
+
+def attempts_grade(*, attempt_ids: Iterable[uuid.UUID]) -> int:
+    """Grade many attempts (a re-mark after a key correction, a backlog): the
+    questions are loaded once for all of them. Each attempt is its own transaction."""
+    attempt_ids = list(attempt_ids)
+    question_ids = {
+        uuid.UUID(qid)
+        for ids in Attempt.objects.filter(pk__in=attempt_ids).values_list(
+            "question_ids", flat=True)
+        for qid in ids
+    }
+    questions = _questions(question_ids)
+    for attempt_id in attempt_ids:
+        attempt_grade(attempt_id=attempt_id, questions=questions)
+    return len(attempt_ids)
