@@ -51,6 +51,7 @@ test-services: $(STAMP) chromium var
 bench: $(STAMP) var
 	$(PY) bench/autosave.py
 	$(PY) bench/login_start.py
+	$(PY) bench/itembank.py
 
 ## Rebuild translation catalogues (needs GNU gettext); the .mo files are committed.
 messages: $(STAMP)
