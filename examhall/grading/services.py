@@ -29,7 +29,10 @@ def attempt_grade(
     ``questions`` may carry the attempt's questions already loaded (batch grading).
     Grading again replaces the marks and the result.
     """
-    attempt = Attempt.objects.select_for_update(of=("self",)).get(pk=attempt_id)
+    attempt = (
+        Attempt.objects.select_for_update(of=("self",)).select_related("paper").get(pk=attempt_id)
+    )
+    paper = attempt.paper
     wanted = [uuid.UUID(qid) for qid in attempt.question_ids]
     if questions is None or any(qid not in questions for qid in wanted):
         questions = _questions(wanted)
@@ -44,6 +47,8 @@ def attempt_grade(
             correct=question.answer,
             given=given.get(question_id, []),
             points=question.score,
+            policy=paper.multiple_choice_policy if paper else "all_or_nothing",
+            partial_ratio=paper.partial_credit_ratio if paper else Decimal("0.5"),
         )
         marks.append(QuestionMark(attempt=attempt, question_id=question_id, awarded=awarded,
                                   maximum=question.score, is_correct=is_correct))

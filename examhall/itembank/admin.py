@@ -25,8 +25,8 @@ class PaperQuestionInline(admin.TabularInline):
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
-    list_display = ["name", "subject", "is_active", "question_count"]
-    list_filter = ["is_active", "subject__exam", "subject"]
+    list_display = ["name", "subject", "is_active", "multiple_choice_policy", "question_count"]
+    list_filter = ["is_active", "multiple_choice_policy", "subject__exam", "subject"]
     search_fields = ["name"]
     inlines = [PaperQuestionInline]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -56,11 +58,25 @@ class Question(BaseModel):
 class Paper(BaseModel):
     """An ordered list of questions for a subject; the active one is delivered."""
 
+    class MultiplePolicy(models.TextChoices):
+        ALL_OR_NOTHING = "all_or_nothing", _("All or nothing")
+        PARTIAL_SUBSET = "partial_subset", _("Partial credit for right options and no wrong one")
+        PER_OPTION = "per_option", _("Per option (each right option earns, each wrong one costs)")
+
     subject = models.ForeignKey(
         Subject, on_delete=models.PROTECT, related_name="papers", verbose_name=_("subject")
     )
     name = models.CharField(_("name"), max_length=200)
     is_active = models.BooleanField(_("active"), default=True)
+    multiple_choice_policy = models.CharField(
+        _("multiple-choice scoring"), max_length=20, choices=MultiplePolicy.choices,
+        default=MultiplePolicy.ALL_OR_NOTHING,
+    )
+    partial_credit_ratio = models.DecimalField(
+        _("share of the points for a correct subset"), max_digits=3, decimal_places=2,
+        default=Decimal("0.50"),
+        help_text=_("Used by the partial-credit policy, e.g. 0.50 for half the points."),
+    )
     questions = models.ManyToManyField(
         Question, through="PaperQuestion", related_name="papers", verbose_name=_("questions")
     )

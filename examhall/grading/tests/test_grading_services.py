@@ -12,6 +12,24 @@ from examhall.itembank.models import Question
 pytestmark = pytest.mark.django_db
 
 
+def test_paper_policy_partial_credit_applies_on_submit():
+    _e, _s, _se, _r, [(registration, _id)] = factories.make_sitting(questions=3)
+    paper = registration.subject.papers.get()
+    paper.multiple_choice_policy = "partial_subset"
+    paper.save()
+    attempt = delivery.attempt_start(
+        attempt_id=Attempt.objects.create(registration=registration).pk
+    )
+    multiple = attempt.question_ids[1]  # factories: question 2 is multiple choice, key A+C
+    Answer.objects.create(attempt=attempt, question_id=multiple, value=["A"], seq=1,
+                          saved_at=attempt.started_at)
+
+    delivery.attempt_submit(attempt_id=attempt.pk)
+
+    assert AttemptResult.objects.get(attempt=attempt).score == 1
+    assert QuestionMark.objects.get(attempt=attempt, question_id=multiple).awarded == 1
+
+
 def test_batch_regrade_after_a_key_correction_replaces_marks():
     _e, _s, _se, _r, people = factories.make_sitting(questions=3, candidates=2)
     attempt_ids = []
