@@ -28,7 +28,8 @@ from examhall.delivery.models import Answer, Attempt, AttemptEvent, AttemptState
 from examhall.delivery.signals import attempt_submitted
 from examhall.exams import selectors as exam_selectors
 from examhall.exams.models import Exam
-from examhall.itembank.models import Paper
+from examhall.itembank import services as itembank_services
+from examhall.itembank.models import Paper, Question
 
 # --- transitions -------------------------------------------------------------
 
@@ -239,18 +240,24 @@ def _active_paper(registration: Registration) -> tuple[Paper, list[str]]:
         .order_by("-created_at")
         .first()
     )
-    question_ids = (
-        [str(qid) for qid in
-         paper.entries.order_by("position").values_list("question_id", flat=True)]
+    entries = (
+        list(paper.entries.order_by("position").values_list("question_id", "question__kind"))
         if paper else []
     )
-    if paper is None or not question_ids:
+    if paper is None or not entries:
         raise ApplicationError(
             "no_paper",
             _("No paper is ready for this subject yet. Please contact the exam office."),
             status=409,
         )
-    return paper, question_ids
+    if any(kind not in Question.DELIVERABLE_KINDS for _qid, kind in entries):
+        raise ApplicationError(
+            "paper_not_deliverable",
+            _("This subject's paper holds question types that cannot be delivered yet. "
+              "Please contact the exam office."),
+            status=409,
+        )
+    return paper, [str(qid) for qid, _kind in entries]
 
 
 def attempt_start(*, attempt_id: uuid.UUID) -> Attempt:
@@ -274,6 +281,7 @@ def attempt_start(*, attempt_id: uuid.UUID) -> Attempt:
             started_at = clock.now()
             _check_session_window(registration, started_at)
             paper, question_ids = _active_paper(registration)
+            itembank_services.questions_mark_delivered(question_ids=question_ids, at=started_at)
             duration = dt.timedelta(
                 minutes=registration.session.duration_minutes + registration.extra_minutes
             )

@@ -1,4 +1,4 @@
-"""Questions and papers (first version: objective question types only)."""
+"""Questions (every type, versioned, tagged) and papers."""
 
 from __future__ import annotations
 
@@ -11,11 +11,36 @@ from examhall.core.models import BaseModel
 from examhall.exams.models import Subject
 
 
+class Tag(BaseModel):
+    """A knowledge point (知识点) questions are tagged with; rule papers filter on it."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("knowledge point")
+        verbose_name_plural = _("knowledge points")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Question(BaseModel):
+    """A question, in one version. Editing a question that was already delivered
+    makes a new version (same ``family_id``, ``version`` + 1); attempts keep the
+    version they showed. A case question (``kind`` case) holds the shared material
+    in ``stem`` and its sub-questions point to it through ``parent``."""
+
     class Kind(models.TextChoices):
         SINGLE = "single", _("Single choice")
         MULTIPLE = "multiple", _("Multiple choice")
         TRUE_FALSE = "true_false", _("True / false")
+        FILL_BLANK = "fill_blank", _("Fill in the blanks")
+        ESSAY = "essay", _("Short answer / essay")
+        CASE = "case", _("Case (material with sub-questions)")
+
+    # Kinds the exam page can show and the server can mark today.
+    DELIVERABLE_KINDS = frozenset({Kind.SINGLE, Kind.MULTIPLE, Kind.TRUE_FALSE})
 
     subject = models.ForeignKey(
         Subject, on_delete=models.PROTECT, related_name="questions", verbose_name=_("subject")
@@ -27,13 +52,37 @@ class Question(BaseModel):
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     stem = models.TextField(_("stem"))
     options = models.JSONField(
-        _("options"), default=list, help_text=_('A list of {"key": "A", "text": "..."}.')
+        _("options"), default=list, blank=True,
+        help_text=_('A list of {"key": "A", "text": "..."}.'),
     )
     answer = models.JSONField(
-        _("correct answer"), default=list, help_text=_("Correct option keys.")
+        _("correct answer"), default=list, blank=True, help_text=_("Correct option keys.")
     )
+    blanks = models.JSONField(
+        _("blanks"), default=list, blank=True,
+        help_text=_('Fill in the blanks: a list of {"key", "answers", "case_sensitive", '
+                    '"numeric", "tolerance", "points"}; the stem marks each gap as {{key}}.'),
+    )
+    reference_answer = models.TextField(_("reference answer"), blank=True)
     score = models.DecimalField(_("score"), max_digits=6, decimal_places=2, default=1)
+    difficulty = models.PositiveSmallIntegerField(
+        _("difficulty"), default=3, help_text=_("1 (easy) to 5 (hard).")
+    )
+    tags = models.ManyToManyField(
+        Tag, blank=True, related_name="questions", verbose_name=_("knowledge points")
+    )
     explanation = models.TextField(_("explanation"), blank=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="sub_questions",
+        verbose_name=_("case"),
+    )
+    position = models.PositiveIntegerField(_("position in the case"), default=0)
+    family_id = models.UUIDField(_("question family"), null=True, editable=False,
+                                 db_index=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    is_current = models.BooleanField(_("current version"), default=True, editable=False)
+    delivered_at = models.DateTimeField(_("first delivered at"), null=True, blank=True,
+                                        editable=False)
 
     class Meta:
         verbose_name = _("question")
@@ -42,13 +91,22 @@ class Question(BaseModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["subject", "external_key"],
-                condition=~models.Q(external_key=""),
+                condition=~models.Q(external_key="") & models.Q(is_current=True),
                 name="question_external_key_unique_per_subject",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(difficulty__gte=1) & models.Q(difficulty__lte=5),
+                name="question_difficulty_1_to_5",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.stem[:60]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.family_id is None:
+            self.family_id = self.id  # the first version names the family
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
     def option_keys(self) -> list[str]:

@@ -11,8 +11,10 @@ as skipped until the bank's question model grows them (issue 3).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
+import uuid
 import zipfile
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -25,7 +27,7 @@ from examhall.core.errors import ApplicationError
 from examhall.exams.models import Subject
 from examhall.itembank.formats import gift, moodle_xml, qti, xlsx
 from examhall.itembank.formats.interchange import FormatError, Item, Option, ParseResult
-from examhall.itembank.models import Question
+from examhall.itembank.models import PaperQuestion, Question
 
 Format = Literal["xlsx", "qti", "moodle_xml", "gift"]
 FORMATS: tuple[str, ...] = ("xlsx", "qti", "moodle_xml", "gift")
@@ -169,7 +171,9 @@ def items_import(
                 _("A question with this identifier is already in the bank.")))
             continue
         known.add(fields["external_key"])
-        to_create.append(Question(subject=subject, **fields))
+        question = Question(subject=subject, **fields)
+        question.family_id = question.id  # bulk_create does not call save()
+        to_create.append(question)
         report.lines.append(ImportLine(item.location, name, "imported"))
     if commit and to_create:
         with transaction.atomic():
@@ -200,3 +204,47 @@ def items_export(*, subject: Subject, fmt: str) -> tuple[bytes, list[str]]:
         payload = text if isinstance(text, bytes) else text.encode()
         return payload, [problem.name for problem in problems]
     raise ApplicationError("unknown_format", _("Unknown format “%(format)s”.") % {"format": fmt})
+
+
+# --- versions -------------------------------------------------------------------
+
+QUESTION_EDITABLE_FIELDS = ("kind", "stem", "options", "answer", "blanks", "reference_answer",
+                            "score", "difficulty", "explanation", "subject", "external_key",
+                            "parent", "position")
+
+
+def questions_mark_delivered(*, question_ids: list[str], at: dt.datetime) -> None:
+    """Remember that these questions were shown to a candidate (from then on an
+    edit makes a new version). Only rows not yet marked are written."""
+    Question.objects.filter(pk__in=question_ids, delivered_at__isnull=True).update(delivered_at=at)
+
+
+@transaction.atomic
+def question_revise(*, question: Question, changes: dict[str, Any]) -> Question:
+    """Apply ``changes`` to a question. A question never delivered is edited in
+    place; a delivered one gets a new version, which takes its place in the
+    active papers, while attempts keep the version they showed."""
+    unknown = set(changes) - set(QUESTION_EDITABLE_FIELDS)
+    if unknown:
+        raise ApplicationError("invalid_input", _("These fields cannot be changed: %(fields)s.")
+                               % {"fields": ", ".join(sorted(unknown))})
+    locked = Question.objects.select_for_update().get(pk=question.pk)
+    if locked.delivered_at is None:
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.save()
+        return locked
+    tags = list(locked.tags.all())
+    new = Question.objects.get(pk=locked.pk)
+    new.pk = new.id = uuid.uuid4()
+    new._state.adding = True
+    for name, value in changes.items():
+        setattr(new, name, value)
+    new.version = locked.version + 1
+    new.delivered_at = None
+    new.is_current = True
+    Question.objects.filter(pk=locked.pk).update(is_current=False)
+    new.save()
+    new.tags.set(tags)
+    PaperQuestion.objects.filter(question=locked, paper__is_active=True).update(question=new)
+    return new
