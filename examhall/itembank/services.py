@@ -4,9 +4,9 @@ The format modules (``formats/``) turn files into neutral ``Item`` objects; here
 they become questions of a subject. Every item ends in the report as imported,
 skipped (with the reason) or error (with its location) — never dropped silently.
 
-The bank holds single choice, multiple choice and true/false questions for now;
-the other kinds the formats read (fill-in-the-blank, essay, case) are reported
-as skipped until the bank's question model grows them (issue 3).
+Every kind the formats read is stored: choices (with option weights), true/false,
+fill-in-the-blank (blanks with accepted answers), essays, and cases with their
+sub-questions; knowledge points become tags, difficulty is kept.
 """
 
 from __future__ import annotations
@@ -26,12 +26,11 @@ from django.utils.translation import gettext as _
 from examhall.core.errors import ApplicationError
 from examhall.exams.models import Subject
 from examhall.itembank.formats import gift, moodle_xml, qti, xlsx
-from examhall.itembank.formats.interchange import FormatError, Item, Option, ParseResult
-from examhall.itembank.models import PaperQuestion, Question
+from examhall.itembank.formats.interchange import Blank, FormatError, Item, Option, ParseResult
+from examhall.itembank.models import PaperQuestion, Question, Tag
 
 Format = Literal["xlsx", "qti", "moodle_xml", "gift"]
 FORMATS: tuple[str, ...] = ("xlsx", "qti", "moodle_xml", "gift")
-BANK_KINDS = {"single", "multiple", "true_false"}
 DEFAULT_SCORE = Decimal("1")
 
 
@@ -113,27 +112,73 @@ def _true_false_key(item: Item) -> str:
         else "F"
 
 
-def _question_fields(item: Item) -> dict[str, Any]:
-    kind = item.kind
-    options = [{"key": o.key, "text": o.text} for o in item.options]
-    if kind == "true_false":
-        options = [{"key": "T", "text": "正确"}, {"key": "F", "text": "错误"}]
-    return {
-        "kind": kind,
-        "stem": item.stem,
-        "options": options,
-        "answer": item.correct_keys if kind != "true_false" else [_true_false_key(item)],
-        "score": item.score if item.score and item.score > 0 else DEFAULT_SCORE,
-        "explanation": item.explanation,
-        "external_key": (item.identifier or _fingerprint(item))[:80],
-    }
-
-
 def _fingerprint(item: Item) -> str:
     """A key for an item that has no identifier of its own, so that importing the
     same file twice finds it again."""
     content = "\x1f".join([item.kind, item.stem, *(f"{o.key}={o.text}" for o in item.options)])
     return "sha256:" + hashlib.sha256(content.encode()).hexdigest()[:32]
+
+
+def _options(item: Item) -> list[dict[str, Any]]:
+    if item.kind == "true_false":
+        return [{"key": "T", "text": "正确"}, {"key": "F", "text": "错误"}]
+    options = []
+    for option in item.options:
+        entry: dict[str, Any] = {"key": option.key, "text": option.text}
+        if option.weight is not None:
+            entry["weight"] = str(option.weight)
+        options.append(entry)
+    return options
+
+
+def _blanks(item: Item) -> list[dict[str, Any]]:
+    return [
+        {"key": blank.key, "answers": list(blank.answers), "case_sensitive": blank.case_sensitive,
+         "numeric": blank.numeric, "tolerance": str(blank.tolerance),
+         "points": None if blank.score is None else str(blank.score)}
+        for blank in item.blanks
+    ]
+
+
+def _question(subject: Subject, item: Item, *, key: str, parent: Question | None = None,
+              position: int = 0) -> Question:
+    if item.kind == "true_false":
+        answer = [_true_false_key(item)]
+    elif item.kind in {"single", "multiple"}:
+        answer = item.correct_keys
+    else:
+        answer = []
+    question = Question(
+        subject=subject, kind=item.kind, stem=item.stem, options=_options(item), answer=answer,
+        blanks=_blanks(item),
+        score=item.score if item.score and item.score > 0 else DEFAULT_SCORE,
+        difficulty=item.difficulty if item.difficulty in range(1, 6) else 3,
+        explanation=item.explanation, external_key=key[:80], parent=parent, position=position,
+    )
+    question.family_id = question.id  # bulk_create does not call save()
+    return question
+
+
+def _questions_of(subject: Subject, item: Item, key: str) -> list[tuple[Question, list[str]]]:
+    """The question of an item and, for a case, its sub-questions (with their tags)."""
+    top = _question(subject, item, key=key)
+    rows = [(top, item.tags)]
+    for position, sub_item in enumerate(item.sub_items, start=1):
+        rows.append((_question(subject, sub_item, key="", parent=top, position=position),
+                     sub_item.tags or item.tags))
+    return rows
+
+
+def _save_questions(rows: list[tuple[Question, list[str]]]) -> None:
+    Question.objects.bulk_create([question for question, _tags in rows], batch_size=1000)
+    names = {name.strip()[:100] for _q, tags in rows for name in tags if name.strip()}
+    if not names:
+        return
+    Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
+    tag_ids = dict(Tag.objects.filter(name__in=names).values_list("name", "id"))
+    links = [Question.tags.through(question_id=question.pk, tag_id=tag_ids[name.strip()[:100]])
+             for question, tags in rows for name in dict.fromkeys(tags) if name.strip()]
+    Question.tags.through.objects.bulk_create(links, batch_size=5000, ignore_conflicts=True)
 
 
 def items_import(
@@ -153,47 +198,55 @@ def items_import(
     for problem in parsed.problems:
         report.lines.append(ImportLine(problem.location, problem.name, problem.status,
                                        problem.code, problem.message))
-    known = set(Question.objects.filter(subject=subject).exclude(external_key="")
-                .values_list("external_key", flat=True))
-    to_create = []
+    known = set(Question.objects.filter(subject=subject, is_current=True).exclude(
+        external_key="").values_list("external_key", flat=True))
+    rows: list[tuple[Question, list[str]]] = []
     for item in parsed.items:
         name = _item_name(item)
-        if item.kind not in BANK_KINDS:
-            report.lines.append(ImportLine(
-                item.location, name, "skipped", "kind_not_supported_yet",
-                _("The item bank cannot hold this question type (%(kind)s) yet.")
-                % {"kind": item.kind}))
-            continue
-        fields = _question_fields(item)
-        if fields["external_key"] and fields["external_key"] in known:
+        key = item.identifier or _fingerprint(item)
+        if key[:80] in known:
             report.lines.append(ImportLine(
                 item.location, name, "skipped", "already_in_bank",
                 _("A question with this identifier is already in the bank.")))
             continue
-        known.add(fields["external_key"])
-        question = Question(subject=subject, **fields)
-        question.family_id = question.id  # bulk_create does not call save()
-        to_create.append(question)
+        known.add(key[:80])
+        rows.extend(_questions_of(subject, item, key))
         report.lines.append(ImportLine(item.location, name, "imported"))
-    if commit and to_create:
+    if commit and rows:
         with transaction.atomic():
-            Question.objects.bulk_create(to_create)
+            _save_questions(rows)
         report.committed = True
     return report
 
 
-def _as_item(question: Question) -> Item:
-    options = [Option(str(o["key"]), str(o["text"]), correct=o["key"] in question.answer)
+def _as_item(question: Question, tags: list[str], subs: list[Question]) -> Item:
+    options = [Option(str(o["key"]), str(o["text"]), correct=o["key"] in question.answer,
+                      weight=Decimal(o["weight"]) if o.get("weight") is not None else None)
                for o in question.options]
-    return Item(kind=question.kind, stem=question.stem, options=options,
-                score=question.score, explanation=question.explanation,
+    blanks = [Blank(key=str(b["key"]), answers=list(b["answers"]),
+                    case_sensitive=bool(b.get("case_sensitive")), numeric=bool(b.get("numeric")),
+                    tolerance=Decimal(b.get("tolerance") or "0"),
+                    score=Decimal(b["points"]) if b.get("points") else None)
+              for b in question.blanks]
+    return Item(kind=question.kind, stem=question.stem, options=options, blanks=blanks,
+                sub_items=[_as_item(sub, tags, []) for sub in subs],
+                score=question.score, explanation=question.explanation, tags=tags,
+                difficulty=question.difficulty,
                 identifier=question.external_key or str(question.pk))
 
 
 def items_export(*, subject: Subject, fmt: str) -> tuple[bytes, list[str]]:
     """The subject's questions as a file of ``fmt``; also the names of items the
     format could not hold."""
-    items = [_as_item(q) for q in Question.objects.filter(subject=subject).order_by("created_at")]
+    questions = list(Question.objects.filter(subject=subject, is_current=True)
+                     .prefetch_related("tags").order_by("created_at", "position"))
+    subs: dict[uuid.UUID, list[Question]] = {}
+    for question in questions:
+        if question.parent_id:
+            subs.setdefault(question.parent_id, []).append(question)
+    items = [_as_item(q, [t.name for t in q.tags.all()], sorted(subs.get(q.pk, []),
+                                                                key=lambda s: s.position))
+             for q in questions if q.parent_id is None]
     if fmt == "xlsx":
         return xlsx.write_items_xlsx(items), []
     if fmt == "qti":

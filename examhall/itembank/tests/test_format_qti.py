@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from qti_convert import downgrade_package, upgrade_package
 
 from examhall.itembank.formats.interchange import (
@@ -24,6 +25,13 @@ from examhall.itembank.formats.qti import parse_qti, safety, write_qti_package
 FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "itembank" / "qti"
 QTI21 = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 QTI3 = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (the default interface language is Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 # --- factories ---------------------------------------------------------------------------

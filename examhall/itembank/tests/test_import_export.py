@@ -43,12 +43,26 @@ def test_template_dry_run_writes_nothing_and_reports_each_item(subject, tmp_path
     report = json.loads(output)
     assert report["format"] == "xlsx"
     assert report["committed"] is False
-    assert report["imported"] == 3  # single, multiple, true/false of the template
-    assert report["skipped"] >= 3  # fill-in, essay, case: named, not dropped
-    assert {line["code"] for line in report["items"] if line["status"] == "skipped"} == {
-        "kind_not_supported_yet"}
-    assert status == 1
+    assert report["imported"] == 6  # one of each kind: the template is clean
+    assert report["skipped"] == report["errors"] == 0
+    assert status == 0
     assert not Question.objects.exists()
+
+
+def test_template_import_stores_every_kind_with_tags_and_sub_questions(subject, tmp_path):
+    path = tmp_path / "items.xlsx"
+    path.write_bytes(xlsx.items_template())
+
+    status, _output = run("itembank_import", str(path), "--subject", "IMPORT")
+
+    assert status == 0
+    kinds = set(Question.objects.filter(parent=None).values_list("kind", flat=True))
+    assert kinds == {"single", "multiple", "true_false", "fill_blank", "essay", "case"}
+    case = Question.objects.get(kind="case")
+    assert case.sub_questions.count() == 2
+    blank = Question.objects.filter(kind="fill_blank", parent=None).get()
+    assert len(blank.blanks) == 2 and blank.blanks[0]["answers"]
+    assert Question.objects.filter(tags__isnull=False).exists()
 
 
 def test_import_then_reimport_changes_nothing(subject):
@@ -58,7 +72,7 @@ def test_import_then_reimport_changes_nothing(subject):
     again = services.items_import(subject=subject, data=data, fmt="auto", commit=True)
 
     assert first.format == "moodle_xml"
-    assert count == first.count("imported") > 0
+    assert Question.objects.filter(parent=None).count() == first.count("imported") > 0
     assert Question.objects.count() == count
     assert again.count("imported") == 0
 
@@ -79,6 +93,21 @@ def test_bank_export_reimports_to_the_same_questions(tmp_path):
         copied = {(q.kind, q.stem, tuple(sorted(q.answer))) for q in target.questions.all()}
         original = {(q.kind, q.stem, tuple(sorted(q.answer))) for q in source}
         assert copied == original, fmt
+
+
+def test_every_kind_round_trips_through_qti_and_moodle(subject, tmp_path):
+    path = tmp_path / "items.xlsx"
+    path.write_bytes(xlsx.items_template())
+    services.items_import(subject=subject, data=path.read_bytes(), commit=True)
+    before = sorted(Question.objects.values_list("kind", "stem"))
+    exam = factories.make_exam()
+    for fmt in ("qti", "xlsx"):
+        target = factories.make_subject(exam=exam, code=f"COPY-{fmt}")
+        data, not_written = services.items_export(subject=subject, fmt=fmt)
+        assert not_written == []
+        services.items_import(subject=target, data=data, commit=True)
+        after = sorted(target.questions.values_list("kind", "stem"))
+        assert [kind for kind, _ in after] == [kind for kind, _ in before], fmt
 
 
 def test_qti_package_imports_with_unsupported_items_named(subject):
