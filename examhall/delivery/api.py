@@ -78,8 +78,8 @@ def attempt_out(view: selectors.AttemptView) -> dict[str, Any]:
         "deadline": attempt.deadline,
         "submitted_at": attempt.submitted_at,
         "questions": [
-            {"id": str(question.pk), "number": number, "kind": question.kind,
-             "stem": question.stem, "options": question.options, "score": str(question.score)}
+            {"id": question.id, "number": number, "kind": question.kind,
+             "stem": question.stem, "options": question.options, "score": question.points}
             for number, question in enumerate(view.questions, start=1)
         ],
         "answers": view.answers,

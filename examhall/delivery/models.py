@@ -45,6 +45,11 @@ class Attempt(BaseModel):
         _("question order"), default=list, blank=True,
         help_text=_("The questions this attempt shows, in the order shown."),
     )
+    paper_spec = models.JSONField(
+        _("paper as delivered"), default=dict, blank=True,
+        help_text=_("Frozen at start: the seed, and per question its section, points and "
+                    "option order."),
+    )
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)

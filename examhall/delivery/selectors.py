@@ -27,10 +27,30 @@ def register_result_provider(provider: ResultProvider) -> None:
 
 
 @dataclass(frozen=True)
+class ShownQuestion:
+    """A question as this attempt shows it: its options in the candidate's order and
+    the points its paper section gives it. The correct answer never leaves."""
+
+    id: str
+    kind: str
+    stem: str
+    options: list[dict[str, Any]]
+    points: str
+
+
+def _shown(question: Question, spec: dict[str, Any]) -> ShownQuestion:
+    by_key = {str(option["key"]): option for option in question.options}
+    order = spec.get("options") or list(by_key)
+    options = [{"key": key, "text": by_key[key]["text"]} for key in order if key in by_key]
+    return ShownQuestion(id=str(question.pk), kind=question.kind, stem=question.stem,
+                         options=options, points=str(spec.get("points") or question.score))
+
+
+@dataclass(frozen=True)
 class AttemptView:
     attempt: Attempt
     checks: list[checks.CheckStatus]
-    questions: list[Question]
+    questions: list[ShownQuestion]
     answers: dict[str, dict[str, Any]]
     last_seq: int
     server_now: dt.datetime
@@ -74,12 +94,14 @@ def attempt_view(
     started = attempt.state not in {
         AttemptState.REGISTERED, AttemptState.CHECKING, AttemptState.READY
     }
-    questions: list[Question] = []
+    questions: list[ShownQuestion] = []
     answers: dict[str, dict[str, Any]] = {}
     last_seq = 0
     if started and attempt.question_ids:
         by_id = Question.objects.in_bulk([uuid.UUID(qid) for qid in attempt.question_ids])
-        questions = [by_id[uuid.UUID(qid)] for qid in attempt.question_ids]
+        specs = (attempt.paper_spec or {}).get("questions", {})
+        questions = [_shown(by_id[uuid.UUID(qid)], specs.get(qid, {}))
+                     for qid in attempt.question_ids]
         rows = Answer.objects.filter(attempt=attempt).values_list(
             "question_id", "value", "marked", "seq"
         )

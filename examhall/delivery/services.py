@@ -233,31 +233,49 @@ def attempt_refresh_checks(*, attempt_id: uuid.UUID) -> tuple[Attempt, list[chec
     return attempt, statuses
 
 
-def _active_paper(registration: Registration) -> tuple[Paper, list[str]]:
-    """The paper to deliver and its question ids in order."""
+def _paper_for(attempt: Attempt) -> tuple[Paper, list[str], dict[str, Any]]:
+    """The subject's active paper as this candidate gets it: the question ids in
+    order and the spec frozen into the attempt (seed; per question its section,
+    points and option order). The seed is the attempt's id, so the draw can be
+    reproduced."""
+    registration = attempt.registration
     paper = (
         Paper.objects.filter(subject_id=registration.subject_id, is_active=True)
         .order_by("-created_at")
         .first()
     )
-    entries = (
-        list(paper.entries.order_by("position").values_list("question_id", "question__kind"))
-        if paper else []
-    )
-    if paper is None or not entries:
+    if paper is None:
         raise ApplicationError(
             "no_paper",
             _("No paper is ready for this subject yet. Please contact the exam office."),
             status=409,
         )
-    if any(kind not in Question.DELIVERABLE_KINDS for _qid, kind in entries):
+    seed = str(attempt.pk)
+    drawn = itembank_services.paper_draw(paper=paper, seed=seed)
+    if not drawn:
+        raise ApplicationError(
+            "no_paper",
+            _("No paper is ready for this subject yet. Please contact the exam office."),
+            status=409,
+        )
+    question_ids = [question.id for question in drawn]
+    kinds = set(Question.objects.filter(pk__in=question_ids).values_list("kind", flat=True))
+    if kinds - Question.DELIVERABLE_KINDS:
         raise ApplicationError(
             "paper_not_deliverable",
             _("This subject's paper holds question types that cannot be delivered yet. "
               "Please contact the exam office."),
             status=409,
         )
-    return paper, [str(qid) for qid, _kind in entries]
+    spec = {
+        "seed": seed,
+        "questions": {
+            question.id: {"section": question.section, "points": str(question.points),
+                          "options": list(question.option_order)}
+            for question in drawn
+        },
+    }
+    return paper, question_ids, spec
 
 
 def attempt_start(*, attempt_id: uuid.UUID) -> Attempt:
@@ -280,13 +298,14 @@ def attempt_start(*, attempt_id: uuid.UUID) -> Attempt:
             registration = attempt.registration
             started_at = clock.now()
             _check_session_window(registration, started_at)
-            paper, question_ids = _active_paper(registration)
+            paper, question_ids, spec = _paper_for(attempt)
             itembank_services.questions_mark_delivered(question_ids=question_ids, at=started_at)
             duration = dt.timedelta(
                 minutes=registration.session.duration_minutes + registration.extra_minutes
             )
             steps.append((AttemptState.IN_PROGRESS, "started by the candidate", {
-                "paper": paper, "question_ids": question_ids, "started_at": started_at,
+                "paper": paper, "question_ids": question_ids, "paper_spec": spec,
+                "started_at": started_at,
                 "deadline": started_at + duration,
             }))
         if steps:

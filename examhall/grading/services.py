@@ -40,20 +40,22 @@ def attempt_grade(
     total = Decimal("0")
     maximum = Decimal("0")
     marks = []
+    specs = (attempt.paper_spec or {}).get("questions", {})
     for question_id in wanted:
         question = questions[question_id]
+        points = Decimal(specs.get(str(question_id), {}).get("points") or question.score)
         awarded, is_correct = score_objective(
             kind=question.kind,
             correct=question.answer,
             given=given.get(question_id, []),
-            points=question.score,
+            points=points,
             policy=paper.multiple_choice_policy if paper else "all_or_nothing",
             partial_ratio=paper.partial_credit_ratio if paper else Decimal("0.5"),
         )
         marks.append(QuestionMark(attempt=attempt, question_id=question_id, awarded=awarded,
-                                  maximum=question.score, is_correct=is_correct))
+                                  maximum=points, is_correct=is_correct))
         total += awarded
-        maximum += question.score
+        maximum += points
     QuestionMark.objects.filter(attempt=attempt).delete()
     QuestionMark.objects.bulk_create(marks)
     result, _created = AttemptResult.objects.update_or_create(

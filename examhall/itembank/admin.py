@@ -1,11 +1,13 @@
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from examhall.core.errors import ApplicationError
 from examhall.itembank import services
-from examhall.itembank.models import Paper, PaperQuestion, Question, Tag
+from examhall.itembank.models import Paper, PaperQuestion, PaperSection, Question, Tag
 
 
 @admin.register(Tag)
@@ -51,13 +53,51 @@ class PaperQuestionInline(admin.TabularInline):
     ordering = ["position"]
 
 
+class PaperSectionInline(admin.TabularInline):
+    model = PaperSection
+    extra = 0
+    autocomplete_fields = ["tags"]
+    ordering = ["position"]
+
+
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
-    list_display = ["name", "subject", "is_active", "multiple_choice_policy", "question_count"]
-    list_filter = ["is_active", "multiple_choice_policy", "subject__exam", "subject"]
+    list_display = ["name", "subject", "kind", "is_active", "multiple_choice_policy",
+                    "question_count"]
+    list_filter = ["kind", "is_active", "multiple_choice_policy", "subject__exam", "subject"]
     search_fields = ["name"]
-    inlines = [PaperQuestionInline]
+    inlines = [PaperQuestionInline, PaperSectionInline]
+    actions = ["preview"]
 
     @admin.display(description=_("questions"))
     def question_count(self, paper: Paper) -> int:
+        if paper.kind == Paper.Kind.RULES:
+            return sum(section.count for section in paper.sections.all())
         return paper.entries.count()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """After the sections are saved, say whether the bank can fill them."""
+        super().save_related(request, form, formsets, change)
+        for shortfall in services.paper_check(paper=form.instance):
+            self.message_user(
+                request,
+                _("Section “%(section)s” needs %(needed)d questions but the bank has only "
+                  "%(available)d that fit.") % {"section": shortfall.section,
+                                                "needed": shortfall.needed,
+                                                "available": shortfall.available},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Preview an example paper (total score, difficulty spread)"))
+    def preview(self, request: HttpRequest, queryset: QuerySet[Paper]) -> None:
+        for paper in queryset:
+            try:
+                summary = services.paper_preview(paper=paper)
+            except ApplicationError as error:
+                self.message_user(request, f"{paper}: {error.message}", messages.WARNING)
+                continue
+            spread = "，".join(f"{level}: {count}" for level, count in summary.difficulty.items())
+            self.message_user(request, _("%(paper)s: %(count)d questions, %(total)s points; "
+                                         "difficulty %(spread)s.")
+                              % {"paper": paper, "count": summary.count,
+                                 "total": summary.total, "spread": spread})

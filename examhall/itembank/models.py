@@ -114,7 +114,13 @@ class Question(BaseModel):
 
 
 class Paper(BaseModel):
-    """An ordered list of questions for a subject; the active one is delivered."""
+    """What a subject's candidates answer: a fixed list of questions, or rules
+    (sections) from which each candidate's paper is drawn at start. The active
+    one is delivered; the paper each candidate got is frozen into the attempt."""
+
+    class Kind(models.TextChoices):
+        FIXED = "fixed", _("Fixed questions")
+        RULES = "rules", _("Drawn by rules for each candidate")
 
     class MultiplePolicy(models.TextChoices):
         ALL_OR_NOTHING = "all_or_nothing", _("All or nothing")
@@ -126,6 +132,16 @@ class Paper(BaseModel):
     )
     name = models.CharField(_("name"), max_length=200)
     is_active = models.BooleanField(_("active"), default=True)
+    kind = models.CharField(_("paper type"), max_length=10, choices=Kind.choices,
+                            default=Kind.FIXED)
+    shuffle_questions = models.BooleanField(
+        _("shuffle questions"), default=False,
+        help_text=_("Each candidate sees the questions of each section in another order."),
+    )
+    shuffle_options = models.BooleanField(
+        _("shuffle options"), default=False,
+        help_text=_("Each candidate sees the options of choice questions in another order."),
+    )
     multiple_choice_policy = models.CharField(
         _("multiple-choice scoring"), max_length=20, choices=MultiplePolicy.choices,
         default=MultiplePolicy.ALL_OR_NOTHING,
@@ -164,3 +180,32 @@ class PaperQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.question_id}"
+
+
+class PaperSection(models.Model):
+    """A rule of a rule-based paper: ``count`` questions of one type, with any of the
+    knowledge points (none: any), in a difficulty range, at ``points`` each."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveIntegerField(_("position"))
+    name = models.CharField(_("name"), max_length=100)
+    question_kind = models.CharField(_("question type"), max_length=20,
+                                     choices=Question.Kind.choices)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="+",
+                                  verbose_name=_("knowledge points"))
+    difficulty_min = models.PositiveSmallIntegerField(_("lowest difficulty"), default=1)
+    difficulty_max = models.PositiveSmallIntegerField(_("highest difficulty"), default=5)
+    count = models.PositiveIntegerField(_("number of questions"))
+    points = models.DecimalField(_("points per question"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("paper section")
+        verbose_name_plural = _("paper sections")
+        ordering = ["paper", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "position"], name="section_position_unique"),
+            models.CheckConstraint(condition=models.Q(count__gt=0), name="section_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

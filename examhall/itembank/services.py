@@ -27,7 +27,17 @@ from examhall.core.errors import ApplicationError
 from examhall.exams.models import Subject
 from examhall.itembank.formats import gift, moodle_xml, qti, xlsx
 from examhall.itembank.formats.interchange import Blank, FormatError, Item, Option, ParseResult
-from examhall.itembank.models import PaperQuestion, Question, Tag
+from examhall.itembank.models import Paper, PaperQuestion, Question, Tag
+from examhall.itembank.paper_rules import (
+    DrawnQuestion,
+    PoolItem,
+    SectionRule,
+    Shortfall,
+    check_rules,
+    draw_paper,
+    paper_total,
+    rng_for,
+)
 
 Format = Literal["xlsx", "qti", "moodle_xml", "gift"]
 FORMATS: tuple[str, ...] = ("xlsx", "qti", "moodle_xml", "gift")
@@ -301,3 +311,84 @@ def question_revise(*, question: Question, changes: dict[str, Any]) -> Question:
     new.tags.set(tags)
     PaperQuestion.objects.filter(question=locked, paper__is_active=True).update(question=new)
     return new
+
+
+# --- papers ---------------------------------------------------------------------
+
+
+def _rule_pool(paper: Paper) -> list[PoolItem]:
+    questions = (
+        Question.objects.filter(subject_id=paper.subject_id, is_current=True, parent=None,
+                                kind__in=Question.DELIVERABLE_KINDS)
+        .only("id", "kind", "difficulty", "options").prefetch_related("tags")
+        .order_by("created_at")
+    )
+    return [PoolItem(id=str(q.pk), kind=q.kind, difficulty=q.difficulty,
+                     tags=frozenset(t.name for t in q.tags.all()),
+                     option_keys=tuple(str(o["key"]) for o in q.options))
+            for q in questions]
+
+
+def _rules(paper: Paper) -> list[SectionRule]:
+    return [SectionRule(name=s.name, kind=s.question_kind, count=s.count, points=s.points,
+                        tags=frozenset(t.name for t in s.tags.all()),
+                        difficulty_min=s.difficulty_min, difficulty_max=s.difficulty_max)
+            for s in paper.sections.prefetch_related("tags").order_by("position")]
+
+
+def paper_check(*, paper: Paper) -> list[Shortfall]:
+    """For a rule-based paper: the sections the bank cannot fill (empty: ready)."""
+    if paper.kind != Paper.Kind.RULES:
+        return []
+    return check_rules(_rule_pool(paper), _rules(paper))
+
+
+def paper_draw(*, paper: Paper, seed: str) -> list[DrawnQuestion]:
+    """One candidate's paper, reproducible from ``seed``: drawn by the rules, or the
+    fixed questions (each at its own score), shuffled as the paper says."""
+    if paper.kind == Paper.Kind.RULES:
+        rules = _rules(paper)
+        if not rules or check_rules(pool := _rule_pool(paper), rules):
+            raise ApplicationError(
+                "paper_rules_short",
+                _("The item bank cannot fill this subject's paper rules. Please contact the "
+                  "exam office."), status=409)
+        return draw_paper(pool, rules, seed=seed, shuffle_questions=paper.shuffle_questions,
+                          shuffle_options=paper.shuffle_options)
+    entries = list(paper.entries.order_by("position").select_related("question"))
+    pool = [PoolItem(id=str(e.question_id), kind=e.question.kind,
+                     difficulty=e.question.difficulty,
+                     option_keys=tuple(str(o["key"]) for o in e.question.options))
+            for e in entries]
+    drawn = []
+    rng = rng_for(seed)
+    order = list(range(len(pool)))
+    if paper.shuffle_questions:
+        rng.shuffle(order)
+    for index in order:
+        item, question = pool[index], entries[index].question
+        options = list(item.option_keys)
+        if paper.shuffle_options and item.kind in {"single", "multiple"}:
+            rng.shuffle(options)
+        drawn.append(DrawnQuestion(item.id, "", question.score, tuple(options)))
+    return drawn
+
+
+@dataclass(frozen=True)
+class PaperPreview:
+    count: int
+    total: Decimal
+    difficulty: dict[int, int]  # difficulty level → number of questions
+
+
+def paper_preview(*, paper: Paper, seed: str = "preview") -> PaperPreview:
+    """An example of the paper a candidate would get: size, total, difficulty spread."""
+    drawn = paper_draw(paper=paper, seed=seed)
+    levels = dict(Question.objects.filter(pk__in=[q.id for q in drawn])
+                  .values_list("id", "difficulty"))
+    spread: dict[int, int] = {}
+    for question in drawn:
+        level = levels[uuid.UUID(question.id)]
+        spread[level] = spread.get(level, 0) + 1
+    return PaperPreview(count=len(drawn), total=paper_total(drawn),
+                        difficulty=dict(sorted(spread.items())))
