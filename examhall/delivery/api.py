@@ -79,7 +79,8 @@ def attempt_out(view: selectors.AttemptView) -> dict[str, Any]:
         "submitted_at": attempt.submitted_at,
         "questions": [
             {"id": question.id, "number": number, "kind": question.kind,
-             "stem": question.stem, "options": question.options, "score": question.points}
+             "stem": question.stem, "options": question.options, "score": question.points,
+             "blanks": question.blanks}
             for number, question in enumerate(view.questions, start=1)
         ],
         "answers": view.answers,

@@ -36,6 +36,7 @@ class ShownQuestion:
     stem: str
     options: list[dict[str, Any]]
     points: str
+    blanks: list[str]  # fill in the blanks: the gap keys, marked {{key}} in the stem
 
 
 def _shown(question: Question, spec: dict[str, Any]) -> ShownQuestion:
@@ -43,7 +44,8 @@ def _shown(question: Question, spec: dict[str, Any]) -> ShownQuestion:
     order = spec.get("options") or list(by_key)
     options = [{"key": key, "text": by_key[key]["text"]} for key in order if key in by_key]
     return ShownQuestion(id=str(question.pk), kind=question.kind, stem=question.stem,
-                         options=options, points=str(spec.get("points") or question.score))
+                         options=options, points=str(spec.get("points") or question.score),
+                         blanks=[str(blank["key"]) for blank in question.blanks])
 
 
 @dataclass(frozen=True)

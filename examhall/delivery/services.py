@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -259,8 +260,9 @@ def _paper_for(attempt: Attempt) -> tuple[Paper, list[str], dict[str, Any]]:
             status=409,
         )
     question_ids = [question.id for question in drawn]
-    kinds = set(Question.objects.filter(pk__in=question_ids).values_list("kind", flat=True))
-    if kinds - Question.DELIVERABLE_KINDS:
+    kinds = {str(qid): kind for qid, kind in
+             Question.objects.filter(pk__in=question_ids).values_list("id", "kind")}
+    if set(kinds.values()) - Question.DELIVERABLE_KINDS:
         raise ApplicationError(
             "paper_not_deliverable",
             _("This subject's paper holds question types that cannot be delivered yet. "
@@ -270,8 +272,8 @@ def _paper_for(attempt: Attempt) -> tuple[Paper, list[str], dict[str, Any]]:
     spec = {
         "seed": seed,
         "questions": {
-            question.id: {"section": question.section, "points": str(question.points),
-                          "options": list(question.option_order)}
+            question.id: {"kind": kinds[question.id], "section": question.section,
+                          "points": str(question.points), "options": list(question.option_order)}
             for question in drawn
         },
     }
@@ -441,19 +443,24 @@ def _check_save_allowed(
                            _("The time for this exam is over; this answer arrived too late."))
 
 
-def _validate_changes(
-    changes: list[AnswerChange], question_ids: list[str] | frozenset[str]
-) -> None:
-    allowed = set(question_ids)
+# What an answer of each kind may hold: (most entries, longest entry).
+_ANSWER_LIMITS = {"fill_blank": (20, 200), "essay": (1, 20_000)}
+_CHOICE_LIMITS = (26, 8)
+
+
+def _validate_changes(changes: list[AnswerChange], kinds: Mapping[str, str]) -> None:
+    """``kinds``: the attempt's questions (id → kind)."""
     for change in changes:
-        if str(change.question_id) not in allowed:
+        kind = kinds.get(str(change.question_id))
+        if kind is None:
             raise ApplicationError("unknown_question",
                                    _("This question is not part of your paper."), status=400)
         if change.seq < 1:
             raise ApplicationError("invalid_input",
                                    _("The sequence number must be positive."), status=422)
-        if len(change.value) > 26 or any(len(key) > 8 for key in change.value):
-            raise ApplicationError("invalid_input", _("This answer is not valid."), status=422)
+        most, longest = _ANSWER_LIMITS.get(kind, _CHOICE_LIMITS)
+        if len(change.value) > most or any(len(entry) > longest for entry in change.value):
+            raise ApplicationError("invalid_input", _("This answer is too long."), status=422)
 
 
 _UPSERT_COLUMNS = "(attempt_id, question_id, value, marked, seq, client_saved_at, saved_at)"
@@ -479,7 +486,7 @@ WHERE EXISTS (
 """
 
 # An attempt's questions never change once it has started: keep them per process.
-_QUESTION_IDS_CACHE: dict[uuid.UUID, frozenset[str]] = {}
+_QUESTION_IDS_CACHE: dict[uuid.UUID, dict[str, str]] = {}
 _QUESTION_IDS_CACHE_LIMIT = 50_000
 
 
@@ -500,30 +507,36 @@ def _row(attempt_id: uuid.UUID, change: AnswerChange, now: dt.datetime) -> tuple
     )
 
 
-def _started_question_ids(attempt_id: uuid.UUID) -> frozenset[str] | None:
-    """The attempt's questions once it has started (cached), else None."""
+def _question_kinds(question_ids: list[str], spec: dict[str, Any]) -> dict[str, str]:
+    """The attempt's questions and their kinds, from the spec frozen at start."""
+    questions = (spec or {}).get("questions", {})
+    return {qid: questions.get(qid, {}).get("kind", "single") for qid in question_ids}
+
+
+def _started_question_kinds(attempt_id: uuid.UUID) -> dict[str, str] | None:
+    """The attempt's questions (id → kind) once it has started (cached), else None."""
     cached = _QUESTION_IDS_CACHE.get(attempt_id)
     if cached is not None:
         return cached
-    question_ids = (
+    row = (
         Attempt.objects.filter(pk=attempt_id, started_at__isnull=False)
-        .values_list("question_ids", flat=True)
+        .values_list("question_ids", "paper_spec")
         .first()
     )
-    if not question_ids:
+    if not row or not row[0]:
         return None
     if len(_QUESTION_IDS_CACHE) >= _QUESTION_IDS_CACHE_LIMIT:
         _QUESTION_IDS_CACHE.clear()
-    _QUESTION_IDS_CACHE[attempt_id] = frozenset(question_ids)
+    _QUESTION_IDS_CACHE[attempt_id] = _question_kinds(*row)
     return _QUESTION_IDS_CACHE[attempt_id]
 
 
 def _save_if_open(attempt_id: uuid.UUID, change: AnswerChange, now: dt.datetime) -> bool:
     """One statement, no transaction: True when the change was written."""
-    question_ids = _started_question_ids(attempt_id)
-    if question_ids is None:
+    kinds = _started_question_kinds(attempt_id)
+    if kinds is None:
         return False
-    _validate_changes([change], question_ids)
+    _validate_changes([change], kinds)
     params = (*_row(attempt_id, change, now), _adapt("attempt", attempt_id),
               Attempt._meta.get_field("deadline").get_db_prep_save(now, connection))
     with connection.cursor() as cursor:
@@ -547,14 +560,14 @@ def answers_save(*, attempt_id: uuid.UUID, changes: list[AnswerChange]) -> SaveR
         return acknowledged
     row = (
         Attempt.objects.filter(pk=attempt_id)
-        .values_list("state", "deadline", "question_ids")
+        .values_list("state", "deadline", "question_ids", "paper_spec")
         .first()
     )
     if row is None:
         raise NotFound("attempt_not_found", _("This attempt does not exist."))
-    state, deadline, question_ids = row
+    state, deadline, question_ids, spec = row
     _check_save_allowed(state, deadline, changes, now)
-    _validate_changes(changes, question_ids)
+    _validate_changes(changes, _question_kinds(question_ids, spec))
     params = [_row(attempt_id, change, now) for change in sorted(changes, key=lambda c: c.seq)]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(_UPSERT_SQL, params)

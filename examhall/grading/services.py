@@ -12,12 +12,24 @@ from examhall.core import clock
 from examhall.delivery import services as delivery_services
 from examhall.delivery.models import Answer, Attempt, AttemptState
 from examhall.grading.models import AttemptResult, QuestionMark
-from examhall.grading.scoring import score_objective
+from examhall.grading.scoring import BlankKey, score_fill_blank, score_objective
 from examhall.itembank.models import Question
 
 
+def _blank_keys(question: Question) -> list[BlankKey]:
+    return [
+        BlankKey(answers=list(blank.get("answers", [])),
+                 case_sensitive=bool(blank.get("case_sensitive")),
+                 numeric=bool(blank.get("numeric")),
+                 tolerance=Decimal(str(blank.get("tolerance") or "0")),
+                 points=Decimal(str(blank["points"])) if blank.get("points") else None)
+        for blank in question.blanks
+    ]
+
+
 def _questions(question_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Question]:
-    return Question.objects.only("id", "kind", "answer", "score").in_bulk(list(question_ids))
+    return Question.objects.only("id", "kind", "answer", "score", "options", "blanks").in_bulk(
+        list(question_ids))
 
 
 @transaction.atomic
@@ -44,14 +56,20 @@ def attempt_grade(
     for question_id in wanted:
         question = questions[question_id]
         points = Decimal(specs.get(str(question_id), {}).get("points") or question.score)
-        awarded, is_correct = score_objective(
-            kind=question.kind,
-            correct=question.answer,
-            given=given.get(question_id, []),
-            points=points,
-            policy=paper.multiple_choice_policy if paper else "all_or_nothing",
-            partial_ratio=paper.partial_credit_ratio if paper else Decimal("0.5"),
-        )
+        if question.kind == "fill_blank":
+            awarded, is_correct = score_fill_blank(
+                blanks=_blank_keys(question), given=given.get(question_id, []), points=points)
+        else:
+            awarded, is_correct = score_objective(
+                kind=question.kind,
+                correct=question.answer,
+                given=given.get(question_id, []),
+                points=points,
+                policy=paper.multiple_choice_policy if paper else "all_or_nothing",
+                partial_ratio=paper.partial_credit_ratio if paper else Decimal("0.5"),
+                weights={str(o["key"]): Decimal(o["weight"]) for o in question.options
+                         if o.get("weight") is not None} or None,
+            )
         marks.append(QuestionMark(attempt=attempt, question_id=question_id, awarded=awarded,
                                   maximum=points, is_correct=is_correct))
         total += awarded

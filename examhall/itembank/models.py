@@ -40,7 +40,7 @@ class Question(BaseModel):
         CASE = "case", _("Case (material with sub-questions)")
 
     # Kinds the exam page can show and the server can mark today.
-    DELIVERABLE_KINDS = frozenset({Kind.SINGLE, Kind.MULTIPLE, Kind.TRUE_FALSE})
+    DELIVERABLE_KINDS = frozenset({Kind.SINGLE, Kind.MULTIPLE, Kind.TRUE_FALSE, Kind.FILL_BLANK})
 
     subject = models.ForeignKey(
         Subject, on_delete=models.PROTECT, related_name="questions", verbose_name=_("subject")
