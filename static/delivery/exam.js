@@ -14,6 +14,10 @@
  * - Load: GET the attempt, merge its answers with the local queue (a queued
  *   entry with a newer seq wins and is re-sent); submitted/graded/voided go
  *   to the done page; paused shows an overlay and polls.
+ * - Fill-in-the-blank: every gap's input saves the whole list of texts (in
+ *   `blanks` order) through the same queue, 600 ms after the last keystroke
+ *   and at once on change / blur, on navigation, submit, time up and when
+ *   the page is hidden or left.
  * - Submit: `#submit-modal` shows unanswered and marked counts; confirming
  *   first empties the queue; while answers cannot be sent it says so and
  *   submits by itself once they are saved. At time 0 the page flushes,
@@ -39,6 +43,7 @@ const SUBMIT_RETRY_MS = 3000;
 const TIME_UP_FLUSH_LIMIT_MS = 60000;
 const LOW_TIME_MS = 5 * 60000;
 const TICK_MS = 250;
+const TYPING_DEBOUNCE_MS = 600;
 const FINISHED_STATES = new Set(['submitted', 'graded', 'voided']);
 
 const strings = readJsonScript('i18n');
@@ -156,6 +161,9 @@ function canAnswer() {
 function updateInteractivity() {
   const locked = !canAnswer();
   el.fieldset.disabled = locked;
+  questionView.blankInputs().forEach((input) => {
+    input.disabled = locked;
+  });
   el.markToggle.disabled = locked;
   el.submitButton.disabled = locked;
 }
@@ -344,6 +352,7 @@ const palette = createPalette({
 const questionView = createQuestionView({ el, strings, lang });
 
 function renderQuestion() {
+  flushTyping(); // what was typed in the gaps is recorded before they are redrawn
   const question = currentQuestion();
   if (!question) {
     return;
@@ -398,7 +407,83 @@ el.options.addEventListener('change', (event) => {
   record(question.id, { value, marked: answerOf(question.id).marked });
 });
 
+// Fill-in-the-blank: the texts typed are kept in `typing` and recorded (the
+// whole list) after a pause in typing, or at once on change / blur.
+let typing = null; // {questionId, value} not recorded yet
+let typingTimer = null;
+
+function sameTexts(a, b) {
+  const length = Math.max(a.length, b.length);
+  for (let index = 0; index < length; index += 1) {
+    if ((a[index] ?? '') !== (b[index] ?? '')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Record the gaps' texts not recorded yet (if they changed). */
+function flushTyping() {
+  clearTimeout(typingTimer);
+  typingTimer = null;
+  const pending = typing;
+  typing = null;
+  if (!pending || exam.finished) {
+    return;
+  }
+  const answer = answerOf(pending.questionId);
+  if (!sameTexts(pending.value, answer.value)) {
+    record(pending.questionId, { value: pending.value, marked: answer.marked });
+  }
+}
+
+/** Take the texts of the shown fill_blank question's gaps. */
+function captureTyping() {
+  const question = currentQuestion();
+  if (question?.kind !== 'fill_blank' || el.question.dataset.questionId !== String(question.id)) {
+    return false;
+  }
+  typing = { questionId: question.id, value: questionView.blankValues(question) };
+  return true;
+}
+
+function isBlankInput(target) {
+  return target instanceof HTMLInputElement && 'blankKey' in target.dataset;
+}
+
+function onBlankTyped(event) {
+  if (!isBlankInput(event.target) || event.isComposing) {
+    return; // an input method is still composing: wait for its result
+  }
+  if (!canAnswer()) {
+    renderQuestion(); // undo a change made while answering is not allowed
+    return;
+  }
+  if (captureTyping()) {
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(flushTyping, TYPING_DEBOUNCE_MS);
+  }
+}
+
+el.stem.addEventListener('input', onBlankTyped);
+el.stem.addEventListener('compositionend', onBlankTyped);
+
+function onBlankLeft(event) {
+  if (!isBlankInput(event.target) || !event.target.isConnected) {
+    return;
+  }
+  if (canAnswer() && captureTyping()) {
+    flushTyping();
+  } else if (typing) {
+    flushTyping(); // typed while answering was allowed
+  }
+}
+
+el.stem.addEventListener('change', onBlankLeft);
+el.stem.addEventListener('focusout', onBlankLeft);
+
 el.markToggle.addEventListener('click', () => {
+  flushTyping();
   const question = currentQuestion();
   if (!question || !canAnswer()) {
     return;
@@ -525,6 +610,7 @@ function setSubmitStatus(message) {
 }
 
 function openSubmitModal() {
+  flushTyping(); // the counts include what was just typed
   if (!canAnswer()) {
     return;
   }
@@ -625,6 +711,7 @@ async function drainQueue(limitMs) {
 }
 
 async function onTimeUp() {
+  flushTyping(); // the last texts typed are sent too
   exam.timeUp = true;
   exam.submitWhenSaved = false;
   updateInteractivity();
@@ -644,6 +731,7 @@ async function onTimeUp() {
 // --- page life ---------------------------------------------------------------------------
 
 window.addEventListener('beforeunload', (event) => {
+  flushTyping(); // stored on this computer before the page goes
   if (!exam.finished && queue.pendingCount > 0) {
     event.preventDefault();
     event.returnValue = strings.leave; // older browsers need a value
@@ -652,7 +740,12 @@ window.addEventListener('beforeunload', (event) => {
   return undefined;
 });
 
+window.addEventListener('pagehide', flushTyping);
+
 document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden') {
+    flushTyping();
+  }
   if (document.visibilityState === 'visible' && exam.loaded && !exam.finished) {
     syncNow();
     queue.flush();

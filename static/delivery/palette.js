@@ -13,13 +13,21 @@
  */
 import { format } from '../core/api.js';
 
+/**
+ * Whether an answer value counts as answered: the option keys picked, or a
+ * fill_blank's texts (one per gap) of which at least one is not blank.
+ */
+export function isAnswered(value) {
+  return Array.isArray(value) && value.some((entry) => String(entry ?? '').trim() !== '');
+}
+
 /** Answered / unanswered / marked counts over `questions`. */
 export function countAnswers(questions, answerOf) {
   let answered = 0;
   let marked = 0;
   for (const question of questions) {
     const answer = answerOf(question.id);
-    answered += answer.value.length > 0 ? 1 : 0;
+    answered += isAnswered(answer.value) ? 1 : 0;
     marked += answer.marked ? 1 : 0;
   }
   return { answered, unanswered: questions.length - answered, marked };
@@ -37,7 +45,7 @@ export function createPalette({ container, summary, strings, answerOf, currentId
     }
     const question = questionsById.get(questionId);
     const answer = answerOf(questionId);
-    const answered = answer.value.length > 0;
+    const answered = isAnswered(answer.value);
     const isCurrent = currentId() === questionId;
     button.classList.toggle('is-answered', answered);
     button.classList.toggle('is-marked', answer.marked);

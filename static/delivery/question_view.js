@@ -7,6 +7,11 @@
  * and the Previous / Next buttons (Next reads "Review and submit" on the last
  * question). `checkedValues()` reads the options picked.
  *
+ * A fill_blank question has no options: its stem is rendered with one text
+ * input per gap where its `{{key}}` marker stands (`name="q-<id>-<key>"`,
+ * `data-blank-key`), a gap without a marker gets its input after the stem;
+ * `blankValues(question)` reads the texts in `blanks` order.
+ *
  * The view holds no exam state: the page passes the question, its answer and
  * its position, and wires the events. Each page creates its own view.
  */
@@ -47,9 +52,99 @@ export function renderOption(question, option, checked) {
   return label;
 }
 
+export const BLANK_MAX_LENGTH = 200;
+const GAP_MARKER = /\{\{([^{}]+)\}\}/g;
+
+/** One gap's text input, labelled "Blank {number}" (its position in `blanks`). */
+export function renderBlankInput(question, key, position, value, strings) {
+  const label = format(strings.blank, { number: position + 1 });
+  const input = document.createElement('input');
+  input.type = 'text';
+  input.className = 'eh-blank';
+  input.name = `q-${question.id}-${key}`;
+  input.dataset.blankKey = key;
+  input.maxLength = BLANK_MAX_LENGTH;
+  input.autocomplete = 'off';
+  input.spellcheck = false;
+  input.setAttribute('autocapitalize', 'off');
+  input.setAttribute('autocorrect', 'off');
+  input.setAttribute('aria-label', label);
+  input.placeholder = label;
+  input.value = value ?? '';
+  return input;
+}
+
+/** Punctuation that must not start a line: kept with the gap before it. */
+const CLOSING_PUNCTUATION = /^[，。、；：？！）》〉」』】〕”’…,.;:?!)\]}%]+/;
+
 /**
- * `el`: the page's elements (question, number, kind, score, stem, options,
- * markToggle, markIcon, markLabel, prev, nextLabel).
+ * The stem of a fill_blank question as nodes: its text (as text nodes, never
+ * markup) with an input where each gap's `{{key}}` marker stands. A gap and
+ * the punctuation right after it stay on one line (`.eh-blank-group`).
+ */
+export function renderFillBlankStem(question, value, strings) {
+  const keys = (question.blanks || []).map(String);
+  const valueOf = (key) => {
+    const text = Array.isArray(value) ? value[keys.indexOf(key)] : '';
+    return typeof text === 'string' ? text : '';
+  };
+  const stem = String(question.stem ?? '');
+  const parts = []; // strings (stem text) and elements (gaps), in order
+  const placed = new Set();
+  let last = 0;
+  for (const match of stem.matchAll(GAP_MARKER)) {
+    const key = match[1].trim();
+    const position = keys.indexOf(key);
+    if (position < 0) {
+      continue; // not a gap of this question: left as text
+    }
+    parts.push(stem.slice(last, match.index));
+    if (placed.has(key)) {
+      // The same gap marked twice: one input only; the repeat names it.
+      const repeat = document.createElement('span');
+      repeat.className = 'eh-blank-repeat';
+      repeat.textContent = format(strings.blank, { number: position + 1 });
+      parts.push(repeat);
+    } else {
+      parts.push(renderBlankInput(question, key, position, valueOf(key), strings));
+      placed.add(key);
+    }
+    last = match.index + match[0].length;
+  }
+  parts.push(stem.slice(last));
+  keys.forEach((key, position) => {
+    if (!placed.has(key)) {
+      parts.push(' ', renderBlankInput(question, key, position, valueOf(key), strings));
+    }
+  });
+
+  const nodes = [];
+  for (let index = 0; index < parts.length; index += 1) {
+    const part = parts[index];
+    if (typeof part === 'string') {
+      if (part) {
+        nodes.push(document.createTextNode(part));
+      }
+      continue;
+    }
+    const next = parts[index + 1];
+    const punctuation = typeof next === 'string' ? next.match(CLOSING_PUNCTUATION) : null;
+    if (!punctuation) {
+      nodes.push(part);
+      continue;
+    }
+    const group = document.createElement('span');
+    group.className = 'eh-blank-group';
+    group.append(part, document.createTextNode(punctuation[0]));
+    nodes.push(group);
+    parts[index + 1] = next.slice(punctuation[0].length);
+  }
+  return nodes;
+}
+
+/**
+ * `el`: the page's elements (question, number, kind, score, stem, fieldset,
+ * options, markToggle, markIcon, markLabel, prev, nextLabel).
  */
 export function createQuestionView({ el, strings, lang }) {
   function renderMarkToggle(marked) {
@@ -66,7 +161,14 @@ export function createQuestionView({ el, strings, lang }) {
     });
     el.kind.textContent = strings[`kind_${question.kind}`] || question.kind;
     el.score.textContent = format(strings.score, { score: formatNumber(question.score, lang) });
-    el.stem.textContent = question.stem;
+    const fillBlank = question.kind === 'fill_blank';
+    if (fillBlank) {
+      el.stem.replaceChildren(...renderFillBlankStem(question, answer.value, strings));
+    } else {
+      el.stem.textContent = question.stem;
+    }
+    el.stem.classList.toggle('eh-stem-blanks', fillBlank);
+    el.fieldset.hidden = fillBlank; // no options: the gaps are in the stem
     el.options.replaceChildren(
       ...(question.options || []).map((option) =>
         renderOption(question, option, answer.value.includes(String(option.key))),
@@ -83,5 +185,22 @@ export function createQuestionView({ el, strings, lang }) {
     return [...el.options.querySelectorAll('input:checked')].map((input) => input.value);
   }
 
-  return { render, renderMarkToggle, checkedValues };
+  /** The gaps' texts of the shown fill_blank `question`, in `blanks` order. */
+  function blankValues(question) {
+    const inputs = new Map(
+      [...el.stem.querySelectorAll('input[data-blank-key]')].map((input) => [
+        input.dataset.blankKey, input,
+      ]),
+    );
+    return (question.blanks || []).map((key) =>
+      (inputs.get(String(key))?.value ?? '').slice(0, BLANK_MAX_LENGTH),
+    );
+  }
+
+  /** The gap inputs of the shown question (none for the other kinds). */
+  function blankInputs() {
+    return [...el.stem.querySelectorAll('input[data-blank-key]')];
+  }
+
+  return { render, renderMarkToggle, checkedValues, blankValues, blankInputs };
 }
