@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from examhall.candidates import idnumbers
 from examhall.candidates.models import Candidate, Registration
 from examhall.candidates.roster import match_key
 from examhall.core import pii
+from examhall.core.errors import ApplicationError
 from examhall.exams.models import Exam, Room, Session, Subject
 
 _CHUNK = 500
@@ -167,3 +170,28 @@ def registration_search(
     if id_hash := id_number_hash_for_search(term):
         condition |= Q(candidate__id_number_hash=id_hash)
     return queryset.filter(condition)
+
+
+def registration_for_ticket_and_id(*, exam: Exam, ticket_number: str, id_number: str
+                                   ) -> Registration:
+    """The registration whose admission ticket and ID number match (sign-in, result
+    look-up). One refusal for a wrong ticket and a wrong ID alike, so that neither
+    can be probed on its own; the ID is compared by its keyed hash."""
+    wrong_pair = ApplicationError(
+        "login_failed",
+        _("The admission ticket number and ID number do not match a registration of "
+          "this exam. Check both numbers and try again."),
+        status=401,
+    )
+    normalised = idnumbers.normalise(id_number)
+    registration = (
+        Registration.objects.select_related("candidate", "subject", "session", "room", "exam")
+        .filter(exam=exam, ticket_number=idnumbers.normalise(ticket_number))
+        .first()
+    )
+    if registration is None or not normalised:
+        raise wrong_pair
+    if not hmac.compare_digest(registration.candidate.id_number_hash,
+                               pii.lookup_hash(normalised)):
+        raise wrong_pair
+    return registration

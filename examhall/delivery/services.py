@@ -7,7 +7,6 @@ Every transition goes through ``transition()`` (row lock, the table in
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,16 +18,15 @@ from django.db import connection, transaction
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from examhall.candidates import idnumbers
+from examhall.candidates import selectors as candidate_selectors
 from examhall.candidates.models import Registration
-from examhall.core import clock, pii
+from examhall.core import clock
 from examhall.core.errors import ApplicationError, NotFound
 from examhall.core.realtime import send_event_on_commit
 from examhall.delivery import checks, statemachine
 from examhall.delivery.models import Answer, Attempt, AttemptEvent, AttemptState, SubmitReason
 from examhall.delivery.signals import attempt_submitted
 from examhall.exams import selectors as exam_selectors
-from examhall.exams.models import Exam
 from examhall.itembank import services as itembank_services
 from examhall.itembank.models import Paper, Question
 
@@ -121,28 +119,6 @@ def _local_time(value: dt.datetime) -> str:
     return formats.date_format(value.astimezone(dt.UTC).astimezone(), "Y-m-d H:i")
 
 
-def _verify_ticket_and_id(exam: Exam, ticket_number: str, id_number: str) -> Registration:
-    wrong_pair = ApplicationError(
-        "login_failed",
-        _("The admission ticket number and ID number do not match a registration of "
-          "this exam. Check both numbers and try again."),
-        status=401,
-    )
-    ticket_number = idnumbers.normalise(ticket_number)  # as the roster import stores it
-    normalised = idnumbers.normalise(id_number)
-    registration = (
-        Registration.objects.select_related("candidate", "subject", "session", "room", "exam")
-        .filter(exam=exam, ticket_number=ticket_number)
-        .first()
-    )
-    if registration is None or not normalised:
-        raise wrong_pair
-    expected = registration.candidate.id_number_hash
-    if not hmac.compare_digest(expected, pii.lookup_hash(normalised)):
-        raise wrong_pair
-    return registration
-
-
 def _check_session_window(registration: Registration, now: dt.datetime) -> None:
     session = registration.session
     if now < session.opens_at:
@@ -180,7 +156,9 @@ def candidate_login(
     """
     exam = exam_selectors.published_exam(code=exam_code)
     subject = exam_selectors.open_subject(exam=exam, code=subject_code)
-    registration = _verify_ticket_and_id(exam, ticket_number, id_number)
+    registration = candidate_selectors.registration_for_ticket_and_id(
+        exam=exam, ticket_number=ticket_number, id_number=id_number
+    )
     if registration.subject_id != subject.pk:
         raise ApplicationError(
             "wrong_subject",
