@@ -59,6 +59,10 @@ class Exam(BaseModel):
         help_text=_("Checks a candidate must pass before the start button is enabled."),
     )
     instructions = models.TextField(_("instructions for candidates"), blank=True)
+    results_published_at = models.DateTimeField(
+        _("results published at"), null=True, blank=True, editable=False,
+        help_text=_("From then on candidates can look up their results."),
+    )
 
     class Meta:
         verbose_name = _("exam")
@@ -79,6 +83,10 @@ class Subject(BaseModel):
     specialty = models.CharField(_("specialty"), max_length=200)
     level = models.CharField(_("level"), max_length=40, blank=True)
     is_open = models.BooleanField(_("open for entry"), default=True)
+    pass_mark = models.DecimalField(
+        _("pass mark"), max_digits=8, decimal_places=2, null=True, blank=True,
+        help_text=_("A score at or above it passes. Empty: no pass/fail is shown."),
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:

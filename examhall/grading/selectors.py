@@ -13,7 +13,9 @@ def result_for_attempt(*, attempt: Attempt) -> AttemptResult | None:
 def result_summary(attempt: Attempt) -> dict[str, object] | None:
     """What the candidate may see of the result, by the exam's policy."""
     result = result_for_attempt(attempt=attempt)
-    show = attempt.registration.exam.show_score_on_submit and result is not None
+    exam = attempt.registration.exam
+    show = result is not None and (exam.show_score_on_submit
+                                   or exam.results_published_at is not None)
     return {
         "show_score": show,
         "score": str(result.score) if show else None,
