@@ -1,4 +1,5 @@
-"""Results: publication, the candidate's look-up, and the office's Excel export."""
+"""Results: publication, the candidate's look-up, the office's Excel exports and
+the item statistics after an exam."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from openpyxl import Workbook
 from examhall.candidates import selectors as candidate_selectors
 from examhall.core import clock
 from examhall.core.errors import ApplicationError
-from examhall.delivery.models import Attempt
+from examhall.delivery.models import Answer, Attempt
 from examhall.exams.models import Exam
-from examhall.grading.models import AttemptResult
+from examhall.grading.item_statistics import ItemResponse, ItemStatistics, item_statistics
+from examhall.grading.models import AttemptResult, QuestionMark
+from examhall.itembank.models import Question
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,57 @@ def results_workbook(*, exam: Exam, subject_code: str = "", room_name: str = "")
             float(result.max_score) if result else None,
             "" if outcome is None else (_("pass") if outcome else _("fail")),
         ])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class ItemReport:
+    question_id: str
+    subject: str
+    kind: str
+    stem: str
+    statistics: ItemStatistics
+
+
+def item_reports(*, exam: Exam) -> list[ItemReport]:
+    """Item statistics of every question marked in the exam (graded attempts)."""
+    totals = dict(AttemptResult.objects.filter(attempt__registration__exam=exam)
+                  .values_list("attempt_id", "score"))
+    answers = {(a, q): v for a, q, v in Answer.objects.filter(
+        attempt_id__in=totals).values_list("attempt_id", "question_id", "value")}
+    responses: dict[object, list[ItemResponse]] = {}
+    for attempt_id, question_id, awarded, maximum in QuestionMark.objects.filter(
+            attempt_id__in=totals).values_list("attempt_id", "question_id", "awarded",
+                                               "maximum"):
+        value = answers.get((attempt_id, question_id)) or []
+        chosen = tuple(value) if all(len(v) <= 8 for v in value) else ()
+        responses.setdefault(question_id, []).append(ItemResponse(
+            awarded=float(awarded), maximum=float(maximum),
+            paper_total=float(totals[attempt_id]), chosen=chosen))
+    questions = Question.objects.select_related("subject").in_bulk(list(responses))
+    return [
+        ItemReport(str(qid), questions[qid].subject.display_name, questions[qid].kind,
+                   questions[qid].stem[:80], item_statistics(rows))
+        for qid, rows in sorted(responses.items(), key=lambda pair: (
+            questions[pair[0]].subject.position, questions[pair[0]].created_at))
+    ]
+
+
+def item_statistics_workbook(*, exam: Exam) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Item statistics")[:31]
+    sheet.append([_("subject"), _("type"), _("stem"), _("responses"), _("facility"),
+                  _("discrimination"), _("option choices"), _("flags")])
+    for report in item_reports(exam=exam):
+        stats = report.statistics
+        sheet.append([report.subject, report.kind, report.stem, stats.responses, stats.facility,
+                      stats.discrimination,
+                      "; ".join(f"{key or '—'}: {count}"
+                                for key, count in stats.option_counts.items()),
+                      ", ".join(stats.flags)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -1,14 +1,17 @@
 """Results: published by the office, looked up by the candidate, exported to Excel."""
 
 import io
+import json
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from examhall.delivery.tests.helpers import CandidateClient
 from examhall.devtools import factories
+from examhall.grading.models import AttemptResult
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +80,33 @@ def test_export_lists_every_registration_with_masked_ids(graded, tmp_path):
     assert second[7] is None
     assert all("*" in row[2] for row in rows[1:])
     assert people[0][1] not in str(rows)  # never the full ID number
+
+
+def test_item_statistics_after_the_exam(graded, tmp_path):
+    exam, _people = graded
+    out = io.StringIO()
+    call_command("grading_item_statistics", "--exam", exam.code, stdout=out)
+    reports = json.loads(out.getvalue())
+    assert len(reports) == 5  # every question of the one graded attempt
+    first = next(r for r in reports if r["statistics"]["option_counts"].get("A"))
+    assert first["statistics"]["facility"] == 1.0
+    assert "few_responses" in first["statistics"]["flags"]
+    unanswered = [r for r in reports if r["statistics"]["option_counts"] == {"": 1}]
+    assert len(unanswered) == 3 and all(r["statistics"]["facility"] == 0 for r in unanswered)
+    book = tmp_path / "items.xlsx"
+    call_command("grading_item_statistics", "--exam", exam.code, "--out", str(book),
+                 stdout=io.StringIO())
+    assert len(list(load_workbook(book).active.iter_rows(values_only=True))) == 6
+
+
+def test_admin_actions_publish_and_export(graded, admin_client):
+    exam, _people = graded
+    url = reverse("admin:grading_attemptresult_changelist")
+    selected = list(AttemptResult.objects.values_list("pk", flat=True))
+    admin_client.post(url, {"action": "publish_results", "_selected_action": selected})
+    exam.refresh_from_db()
+    assert exam.results_published_at is not None
+    for action in ("export_results", "export_item_statistics"):
+        response = admin_client.post(url, {"action": action, "_selected_action": selected})
+        assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+        assert load_workbook(io.BytesIO(response.content)).active.max_row >= 2
