@@ -1,0 +1,56 @@
+"""Candidate sign-in: ticket + ID for the chosen subject, and the session window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from examhall.candidates import selectors as candidate_selectors
+from examhall.candidates.models import Registration
+from examhall.core import clock
+from examhall.core.errors import ApplicationError
+from examhall.delivery import statemachine
+from examhall.delivery.models import Attempt, AttemptState
+from examhall.delivery.services.attempts import _check_session_window
+from examhall.exams import selectors as exam_selectors
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    registration: Registration
+    attempt: Attempt
+
+
+def candidate_login(
+    *, exam_code: str, subject_code: str, ticket_number: str, id_number: str
+) -> LoginResult:
+    """Check ticket + ID for the chosen subject and the session window.
+
+    A candidate whose attempt already started may always come back (to resume
+    or to see the outcome); the time window applies to a first entry only.
+    """
+    exam = exam_selectors.published_exam(code=exam_code)
+    subject = exam_selectors.open_subject(exam=exam, code=subject_code)
+    registration = candidate_selectors.registration_for_ticket_and_id(
+        exam=exam, ticket_number=ticket_number, id_number=id_number
+    )
+    if registration.subject_id != subject.pk:
+        raise ApplicationError(
+            "wrong_subject",
+            _("You are registered for “%(registered)s”, not “%(chosen)s”. "
+              "Go back and choose your own subject.")
+            % {"registered": registration.subject.display_name, "chosen": subject.display_name},
+            status=403,
+        )
+    attempt, _created = Attempt.objects.get_or_create(registration=registration)
+    if attempt.state == AttemptState.VOIDED:
+        raise ApplicationError(
+            "attempt_voided",
+            _("This attempt was voided. Please contact the exam office."),
+            status=403,
+        )
+    if attempt.state not in statemachine.STARTED_STATES:
+        _check_session_window(registration, clock.now())
+    return LoginResult(registration=registration, attempt=attempt)
+
