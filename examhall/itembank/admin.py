@@ -1,13 +1,60 @@
+"""Admin for the item bank, with the question import page and the exports.
+
+Import is two steps, like the roster import: upload and dry run, then confirm.
+The uploaded file waits in storage under ``tmp/itembank/`` between the steps and
+is deleted after the import, on cancel, or after a day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 
 from examhall.core.errors import ApplicationError
+from examhall.exams.models import Subject
 from examhall.itembank import services
+from examhall.itembank.formats import xlsx
+from examhall.itembank.formats.interchange import MAX_FILE_BYTES
 from examhall.itembank.models import Paper, PaperQuestion, PaperSection, Question, Tag
+
+logger = logging.getLogger(__name__)
+
+IMPORT_PERMISSION = "itembank.add_question"
+UPLOAD_DIR = "tmp/itembank"
+UPLOAD_MAX_AGE = dt.timedelta(hours=24)
+SESSION_KEY = "itembank_items_import"
+REPORT_LINES_SHOWN = 1000
+TEMPLATE_FILENAME = "试题导入模板.xlsx"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# format → (file extension, content type) of an export
+EXPORT_FILES: dict[str, tuple[str, str]] = {
+    "xlsx": ("xlsx", XLSX_CONTENT_TYPE),
+    "qti": ("zip", "application/zip"),
+    "moodle_xml": ("xml", "application/xml; charset=utf-8"),
+    "gift": ("gift.txt", "text/plain; charset=utf-8"),
+}
+FORMAT_LABELS: dict[str, Any] = {
+    "xlsx": _("Excel sheet (.xlsx)"),
+    "qti": _("IMS QTI package (.zip or .xml)"),
+    "moodle_xml": _("Moodle XML"),
+    "gift": _("GIFT"),
+}
 
 
 @admin.register(Tag)
@@ -25,6 +72,7 @@ class QuestionAdmin(admin.ModelAdmin):
     list_select_related = ["subject"]
     autocomplete_fields = ["tags", "parent"]
     readonly_fields = ["version", "is_current", "delivered_at"]
+    change_list_template = "itembank/admin/question_change_list.html"
 
     @admin.display(description=_("stem"))
     def short_stem(self, question: Question) -> str:
@@ -44,6 +92,247 @@ class QuestionAdmin(admin.ModelAdmin):
                                          "as version %(version)d; attempts keep the version "
                                          "they showed.") % {"version": revised.version},
                               messages.INFO)
+
+    def changelist_view(self, request: HttpRequest,
+                        extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        subject = request.GET.get("subject__id__exact")
+        extra_context = {**(extra_context or {}),
+                         "can_import": request.user.has_perm(IMPORT_PERMISSION),
+                         "subject_query": f"?subject={subject}" if _uuid(subject) else ""}
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self) -> list[URLPattern]:
+        site = self.admin_site
+        return [
+            path("import/", site.admin_view(never_cache(self.import_view)),
+                 name="itembank_question_import"),
+            path("import/template/", site.admin_view(self.template_view),
+                 name="itembank_question_import_template"),
+            path("export/", site.admin_view(never_cache(self.export_view)),
+                 name="itembank_question_export"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm(IMPORT_PERMISSION):
+            raise PermissionDenied
+        return ItemsImportPage(self, request).respond()
+
+    def template_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return _download(xlsx.items_template(), TEMPLATE_FILENAME, XLSX_CONTENT_TYPE)
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        """A form of subject and format (GET); a complete one returns the file."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        form = ItemsExportForm(request.GET if "format" in request.GET else None,
+                               initial={"subject": _uuid(request.GET.get("subject")),
+                                        "format": "xlsx"})
+        if form.is_bound and form.is_valid():
+            subject, fmt = form.cleaned_data["subject"], form.cleaned_data["format"]
+            try:
+                data, not_written = services.items_export(subject=subject, fmt=fmt)
+            except ApplicationError as error:
+                form.add_error(None, str(error.message))
+            else:
+                if not_written:
+                    self.message_user(request, gettext(
+                        "%(count)d questions were not written because the format cannot "
+                        "hold them: %(names)s") % {"count": len(not_written),
+                                                   "names": ", ".join(not_written[:50])},
+                        messages.WARNING)
+                extension, content_type = EXPORT_FILES[fmt]
+                filename = f"{subject.exam.code}-{subject.code}-questions.{extension}"
+                return _download(data, filename, content_type)
+        context = {**self.admin_site.each_context(request), "opts": self.opts,
+                   "title": _("Export questions"), "form": form,
+                   "changelist_url": _changelist_url(self)}
+        return TemplateResponse(request, "itembank/admin/items_export.html", context)
+
+
+def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response.headers["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=filename)
+    return response
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _changelist_url(model_admin: admin.ModelAdmin) -> str:
+    return reverse(f"{model_admin.admin_site.name}:itembank_question_changelist")
+
+
+class SubjectChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Subject) -> str:
+        return f"{obj.exam.name} — {obj.display_name} ({obj.code})"
+
+
+def _subjects() -> QuerySet[Subject]:
+    return Subject.objects.select_related("exam").order_by("-exam__created_at", "position",
+                                                           "code")
+
+
+class ItemsUploadForm(forms.Form):
+    subject = SubjectChoiceField(label=_("Subject"), queryset=_subjects())
+    file = forms.FileField(
+        label=_("Question file"),
+        help_text=_("Excel (.xlsx), IMS QTI package (.zip) or item (.xml), Moodle XML, or "
+                    "GIFT (.txt, .gift)."),
+        widget=forms.FileInput(attrs={"accept": ".xlsx,.zip,.xml,.txt,.gift"}),
+    )
+    format = forms.ChoiceField(
+        label=_("Format"), initial="auto",
+        choices=[("auto", _("Detect from the file")), *FORMAT_LABELS.items()],
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)d MB. Split the questions into several files.")
+                % {"mb": MAX_FILE_BYTES // (1024 * 1024)})
+        return upload
+
+
+class ItemsConfirmForm(forms.Form):
+    token = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class ItemsExportForm(forms.Form):
+    subject = SubjectChoiceField(label=_("Subject"), queryset=_subjects())
+    format = forms.ChoiceField(label=_("Format"), choices=list(FORMAT_LABELS.items()))
+
+
+class ItemsImportPage:
+    """Upload and dry run, then confirm; the file is kept in storage in between."""
+
+    template = "itembank/admin/items_import.html"
+
+    def __init__(self, model_admin: QuestionAdmin, request: HttpRequest) -> None:
+        self.model_admin, self.request = model_admin, request
+
+    def respond(self) -> HttpResponse:
+        step = self.request.POST.get("step") if self.request.method == "POST" else None
+        if step == "upload":
+            return self.upload()
+        if step == "confirm":
+            return self.confirm()
+        if step == "cancel":
+            self.discard()
+            return HttpResponseRedirect(_changelist_url(self.model_admin))
+        subject = _uuid(self.request.GET.get("subject"))
+        return self.render(upload_form=ItemsUploadForm(initial={"subject": subject}))
+
+    def upload(self) -> HttpResponse:
+        form = ItemsUploadForm(self.request.POST, self.request.FILES)
+        if not form.is_valid():
+            return self.render(upload_form=form)
+        self.discard()
+        _purge_old_uploads()
+        subject, upload = form.cleaned_data["subject"], form.cleaned_data["file"]
+        token = str(uuid.uuid4())
+        default_storage.save(_upload_path(token), upload)
+        state = {"token": token, "subject": str(subject.pk), "filename": upload.name,
+                 "format": form.cleaned_data["format"]}
+        self.request.session[SESSION_KEY] = state
+        try:
+            report = _run(subject, state, commit=False)
+        except ApplicationError as error:
+            self.discard()
+            form.add_error("file", str(error.message))
+            return self.render(upload_form=form)
+        state["format"] = report.format  # confirm reads the file as the check did
+        self.request.session.modified = True
+        return self.render_report(subject, report)
+
+    def confirm(self) -> HttpResponse:
+        state = self.request.session.get(SESSION_KEY) or {}
+        subject = Subject.objects.filter(pk=_uuid(state.get("subject"))).first()
+        form = ItemsConfirmForm(self.request.POST)
+        if (subject is None or not form.is_valid()
+                or str(form.cleaned_data["token"]) != state.get("token")
+                or not default_storage.exists(_upload_path(state["token"]))):
+            self.model_admin.message_user(self.request, gettext(
+                "The uploaded file is no longer available. Upload it again."), messages.ERROR)
+            return self.render(upload_form=ItemsUploadForm(initial={"subject": subject}))
+        try:
+            report = _run(subject, state, commit=True)
+        except ApplicationError as error:
+            self.discard()
+            self.model_admin.message_user(self.request, str(error.message), messages.ERROR)
+            return self.render(upload_form=ItemsUploadForm(initial={"subject": subject}))
+        self.discard()
+        self.model_admin.message_user(self.request, gettext(
+            "Questions imported into %(subject)s: %(imported)d imported, %(skipped)d "
+            "skipped, %(errors)d with errors.") % {
+                "subject": subject.display_name, "imported": report.count("imported"),
+                "skipped": report.count("skipped"), "errors": report.count("error")},
+            messages.SUCCESS if report.count("imported") else messages.WARNING)
+        return HttpResponseRedirect(
+            f"{_changelist_url(self.model_admin)}?subject__id__exact={subject.pk}")
+
+    def discard(self) -> None:
+        state = self.request.session.pop(SESSION_KEY, None) or {}
+        if _uuid(state.get("token")):
+            default_storage.delete(_upload_path(state["token"]))
+
+    def render_report(self, subject: Subject, report: services.ImportReport) -> HttpResponse:
+        lines = report.lines
+        if len(lines) > REPORT_LINES_SHOWN:  # the skipped and error lines first
+            ranked = sorted(range(len(lines)), key=lambda i: (lines[i].status == "imported", i))
+            lines = [lines[i] for i in sorted(ranked[:REPORT_LINES_SHOWN])]
+        state = self.request.session.get(SESSION_KEY) or {}
+        return self.render(
+            subject=subject, report=report, lines=lines,
+            lines_hidden=len(report.lines) - len(lines),
+            counts={"total": len(report.lines), "imported": report.count("imported"),
+                    "skipped": report.count("skipped"), "errors": report.count("error")},
+            format_label=FORMAT_LABELS.get(report.format, report.format),
+            filename=state.get("filename", ""),
+            confirm_form=ItemsConfirmForm(initial={"token": state.get("token")}),
+        )
+
+    def render(self, **context: Any) -> HttpResponse:
+        template_url = reverse(
+            f"{self.model_admin.admin_site.name}:itembank_question_import_template")
+        context.update(
+            self.model_admin.admin_site.each_context(self.request),
+            opts=self.model_admin.opts, title=_("Import questions"),
+            template_url=template_url, changelist_url=_changelist_url(self.model_admin),
+            max_mb=MAX_FILE_BYTES // (1024 * 1024),
+        )
+        return TemplateResponse(self.request, self.template, context)
+
+
+def _run(subject: Subject, state: dict[str, str], *, commit: bool) -> services.ImportReport:
+    with default_storage.open(_upload_path(state["token"]), "rb") as file:
+        data = file.read()
+    return services.items_import(subject=subject, data=data, filename=state["filename"],
+                                 fmt=state["format"], commit=commit)
+
+
+def _upload_path(token: str) -> str:
+    return f"{UPLOAD_DIR}/{uuid.UUID(token)}.upload"
+
+
+def _purge_old_uploads() -> None:
+    """Delete uploads left behind by imports that were never confirmed."""
+    try:
+        _dirs, files = default_storage.listdir(UPLOAD_DIR)
+        for name in files:
+            path_name = f"{UPLOAD_DIR}/{name}"
+            if timezone.now() - default_storage.get_modified_time(path_name) > UPLOAD_MAX_AGE:
+                default_storage.delete(path_name)
+    except (FileNotFoundError, NotImplementedError, OSError) as exc:
+        logger.debug("Could not purge old item-bank uploads: %s", exc)
 
 
 class PaperQuestionInline(admin.TabularInline):
