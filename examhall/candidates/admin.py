@@ -6,21 +6,17 @@ to users with ``candidates.reveal_id_number``, and each reveal is logged.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import uuid
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -28,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from examhall.candidates import roster, selectors, services
 from examhall.candidates.models import Candidate, Registration
 from examhall.core.errors import ApplicationError
+from examhall.core.uploads import KeptUpload, parse_uuid
 from examhall.exams.models import Exam
 
 logger = logging.getLogger(__name__)
@@ -35,7 +32,6 @@ logger = logging.getLogger(__name__)
 IMPORT_PERMISSIONS = ("candidates.add_registration", "candidates.change_registration",
                       "candidates.add_candidate", "candidates.change_candidate")
 UPLOAD_DIR = "tmp/roster"
-UPLOAD_MAX_AGE = dt.timedelta(hours=24)
 SESSION_KEY = "candidates_roster_import"
 REPORT_PROBLEMS_SHOWN = 1000
 
@@ -215,7 +211,7 @@ class RegistrationAdmin(admin.ModelAdmin):
     def template_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        exam = Exam.objects.filter(pk=_uuid(request.GET.get("exam"))).first()
+        exam = Exam.objects.filter(pk=parse_uuid(request.GET.get("exam"))).first()
         response = HttpResponse(roster.roster_template(exam=exam),
                                 content_type=roster.XLSX_CONTENT_TYPE)
         filename = f"roster-template-{exam.code}.xlsx" if exam else "roster-template.xlsx"
@@ -226,13 +222,6 @@ class RegistrationAdmin(admin.ModelAdmin):
         if not request.user.has_perms(IMPORT_PERMISSIONS):
             raise PermissionDenied
         return RosterImportPage(self, request).respond()
-
-
-def _uuid(value: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 class RosterUploadForm(forms.Form):
@@ -267,6 +256,8 @@ class RosterImportPage:
 
     def __init__(self, model_admin: RegistrationAdmin, request: HttpRequest) -> None:
         self.model_admin, self.request = model_admin, request
+        self.kept = KeptUpload(request, directory=UPLOAD_DIR, session_key=SESSION_KEY,
+                               suffix=".xlsx")
 
     def respond(self) -> HttpResponse:
         step = self.request.POST.get("step") if self.request.method == "POST" else None
@@ -277,21 +268,17 @@ class RosterImportPage:
         if step == "cancel":
             self.discard()
             return HttpResponseRedirect(self.changelist_url())
-        exam = Exam.objects.filter(pk=_uuid(self.request.GET.get("exam"))).first()
+        exam = Exam.objects.filter(pk=parse_uuid(self.request.GET.get("exam"))).first()
         return self.render(upload_form=RosterUploadForm(initial={"exam": exam}))
 
     def upload(self) -> HttpResponse:
         form = RosterUploadForm(self.request.POST, self.request.FILES)
         if not form.is_valid():
             return self.render(upload_form=form)
-        self.discard()
-        _purge_old_uploads()
-        exam, token = form.cleaned_data["exam"], str(uuid.uuid4())
-        default_storage.save(_upload_path(token), form.cleaned_data["file"])
-        self.request.session[SESSION_KEY] = {"token": token, "exam": str(exam.pk),
-                                             "filename": form.cleaned_data["file"].name}
+        exam = form.cleaned_data["exam"]
+        token = self.kept.keep(form.cleaned_data["file"], exam=str(exam.pk))
         try:
-            report = _run(exam, token, commit=False)
+            report = self.run(exam, commit=False)
         except ApplicationError as error:
             self.discard()
             form.add_error("file", str(error.message))
@@ -299,19 +286,17 @@ class RosterImportPage:
         return self.render_report(exam, report, RosterConfirmForm(initial={"token": token}))
 
     def confirm(self) -> HttpResponse:
-        state = self.request.session.get(SESSION_KEY) or {}
-        exam = Exam.objects.filter(pk=_uuid(state.get("exam"))).first()
-        if (exam is None or state.get("token") != self.request.POST.get("token")
-                or not default_storage.exists(_upload_path(state["token"]))):
+        exam = Exam.objects.filter(pk=parse_uuid(self.kept.state.get("exam"))).first()
+        if exam is None or not self.kept.is_available(self.request.POST.get("token")):
             self.model_admin.message_user(self.request, gettext(
                 "The uploaded file is no longer available. Upload it again."), messages.ERROR)
             return self.render(upload_form=RosterUploadForm(initial={"exam": exam}))
         form = RosterConfirmForm(self.request.POST)
         try:
             if not form.is_valid():
-                return self.render_report(exam, _run(exam, state["token"], commit=False), form)
-            report = _run(exam, state["token"], commit=True, mode=form.cleaned_data["mode"],
-                          actor=self.request.user)
+                return self.render_report(exam, self.run(exam, commit=False), form)
+            report = self.run(exam, commit=True, mode=form.cleaned_data["mode"],
+                              actor=self.request.user)
         except ApplicationError as error:
             self.model_admin.message_user(self.request, str(error.message), messages.ERROR)
             return self.render(upload_form=RosterUploadForm(initial={"exam": exam}))
@@ -328,9 +313,11 @@ class RosterImportPage:
         return HttpResponseRedirect(f"{self.changelist_url()}?exam__id__exact={exam.pk}")
 
     def discard(self) -> None:
-        state = self.request.session.pop(SESSION_KEY, None) or {}
-        if _uuid(state.get("token")):
-            default_storage.delete(_upload_path(state["token"]))
+        self.kept.discard()
+
+    def run(self, exam: Exam, **options: Any) -> roster.RosterReport:
+        with self.kept.open() as file:
+            return services.roster_import(exam=exam, file=file, **options)
 
     def changelist_url(self) -> str:
         return reverse(f"{self.model_admin.admin_site.name}:candidates_registration_changelist")
@@ -341,7 +328,7 @@ class RosterImportPage:
                     if problem.severity != "info"]
         return self.render(
             exam=exam, report=report, confirm_form=confirm_form,
-            filename=(self.request.session.get(SESSION_KEY) or {}).get("filename", ""),
+            filename=self.kept.state.get("filename", ""),
             problems=problems[:REPORT_PROBLEMS_SHOWN],
             problems_hidden=max(0, len(problems) - REPORT_PROBLEMS_SHOWN),
             generated=sum(p.code == "ticket_generated" for row in report.rows
@@ -362,22 +349,3 @@ class RosterImportPage:
         return TemplateResponse(self.request, self.template, context)
 
 
-def _run(exam: Exam, token: str, **options: Any) -> roster.RosterReport:
-    with default_storage.open(_upload_path(token), "rb") as file:
-        return services.roster_import(exam=exam, file=file, **options)
-
-
-def _upload_path(token: str) -> str:
-    return f"{UPLOAD_DIR}/{uuid.UUID(token)}.xlsx"
-
-
-def _purge_old_uploads() -> None:
-    """Delete uploads left behind by imports that were never confirmed."""
-    try:
-        _dirs, files = default_storage.listdir(UPLOAD_DIR)
-        for name in files:
-            path_name = f"{UPLOAD_DIR}/{name}"
-            if timezone.now() - default_storage.get_modified_time(path_name) > UPLOAD_MAX_AGE:
-                default_storage.delete(path_name)
-    except (FileNotFoundError, NotImplementedError, OSError) as exc:
-        logger.debug("Could not purge old roster uploads: %s", exc)

@@ -7,26 +7,23 @@ is deleted after the import, on cancel, or after a day.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import uuid
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from examhall.core.errors import ApplicationError
+from examhall.core.uploads import KeptUpload, parse_uuid
 from examhall.exams.models import Subject
 from examhall.itembank import services
 from examhall.itembank.formats import xlsx
@@ -37,7 +34,6 @@ logger = logging.getLogger(__name__)
 
 IMPORT_PERMISSION = "itembank.add_question"
 UPLOAD_DIR = "tmp/itembank"
-UPLOAD_MAX_AGE = dt.timedelta(hours=24)
 SESSION_KEY = "itembank_items_import"
 REPORT_LINES_SHOWN = 1000
 TEMPLATE_FILENAME = "试题导入模板.xlsx"
@@ -98,7 +94,7 @@ class QuestionAdmin(admin.ModelAdmin):
         subject = request.GET.get("subject__id__exact")
         extra_context = {**(extra_context or {}),
                          "can_import": request.user.has_perm(IMPORT_PERMISSION),
-                         "subject_query": f"?subject={subject}" if _uuid(subject) else ""}
+                         "subject_query": f"?subject={subject}" if parse_uuid(subject) else ""}
         return super().changelist_view(request, extra_context)
 
     def get_urls(self) -> list[URLPattern]:
@@ -128,7 +124,7 @@ class QuestionAdmin(admin.ModelAdmin):
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
         form = ItemsExportForm(request.GET if "format" in request.GET else None,
-                               initial={"subject": _uuid(request.GET.get("subject")),
+                               initial={"subject": parse_uuid(request.GET.get("subject")),
                                         "format": "xlsx"})
         if form.is_bound and form.is_valid():
             subject, fmt = form.cleaned_data["subject"], form.cleaned_data["format"]
@@ -157,13 +153,6 @@ def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
     response.headers["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=filename)
     return response
-
-
-def _uuid(value: str | None) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def _changelist_url(model_admin: admin.ModelAdmin) -> str:
@@ -218,6 +207,7 @@ class ItemsImportPage:
 
     def __init__(self, model_admin: QuestionAdmin, request: HttpRequest) -> None:
         self.model_admin, self.request = model_admin, request
+        self.kept = KeptUpload(request, directory=UPLOAD_DIR, session_key=SESSION_KEY)
 
     def respond(self) -> HttpResponse:
         step = self.request.POST.get("step") if self.request.method == "POST" else None
@@ -228,43 +218,35 @@ class ItemsImportPage:
         if step == "cancel":
             self.discard()
             return HttpResponseRedirect(_changelist_url(self.model_admin))
-        subject = _uuid(self.request.GET.get("subject"))
+        subject = parse_uuid(self.request.GET.get("subject"))
         return self.render(upload_form=ItemsUploadForm(initial={"subject": subject}))
 
     def upload(self) -> HttpResponse:
         form = ItemsUploadForm(self.request.POST, self.request.FILES)
         if not form.is_valid():
             return self.render(upload_form=form)
-        self.discard()
-        _purge_old_uploads()
         subject, upload = form.cleaned_data["subject"], form.cleaned_data["file"]
-        token = str(uuid.uuid4())
-        default_storage.save(_upload_path(token), upload)
-        state = {"token": token, "subject": str(subject.pk), "filename": upload.name,
-                 "format": form.cleaned_data["format"]}
-        self.request.session[SESSION_KEY] = state
+        self.kept.keep(upload, subject=str(subject.pk), format=form.cleaned_data["format"])
         try:
-            report = _run(subject, state, commit=False)
+            report = self.run(subject, commit=False)
         except ApplicationError as error:
             self.discard()
             form.add_error("file", str(error.message))
             return self.render(upload_form=form)
-        state["format"] = report.format  # confirm reads the file as the check did
-        self.request.session.modified = True
+        self.kept.update(format=report.format)  # confirm reads the file as the check did
         return self.render_report(subject, report)
 
     def confirm(self) -> HttpResponse:
-        state = self.request.session.get(SESSION_KEY) or {}
-        subject = Subject.objects.filter(pk=_uuid(state.get("subject"))).first()
+        subject_id = parse_uuid(self.kept.state.get("subject"))
+        subject = Subject.objects.filter(pk=subject_id).first()
         form = ItemsConfirmForm(self.request.POST)
         if (subject is None or not form.is_valid()
-                or str(form.cleaned_data["token"]) != state.get("token")
-                or not default_storage.exists(_upload_path(state["token"]))):
+                or not self.kept.is_available(form.cleaned_data["token"])):
             self.model_admin.message_user(self.request, gettext(
                 "The uploaded file is no longer available. Upload it again."), messages.ERROR)
             return self.render(upload_form=ItemsUploadForm(initial={"subject": subject}))
         try:
-            report = _run(subject, state, commit=True)
+            report = self.run(subject, commit=True)
         except ApplicationError as error:
             self.discard()
             self.model_admin.message_user(self.request, str(error.message), messages.ERROR)
@@ -280,16 +262,21 @@ class ItemsImportPage:
             f"{_changelist_url(self.model_admin)}?subject__id__exact={subject.pk}")
 
     def discard(self) -> None:
-        state = self.request.session.pop(SESSION_KEY, None) or {}
-        if _uuid(state.get("token")):
-            default_storage.delete(_upload_path(state["token"]))
+        self.kept.discard()
+
+    def run(self, subject: Subject, *, commit: bool) -> services.ImportReport:
+        state = self.kept.state
+        with self.kept.open() as file:
+            data = file.read()
+        return services.items_import(subject=subject, data=data, filename=state["filename"],
+                                     fmt=state["format"], commit=commit)
 
     def render_report(self, subject: Subject, report: services.ImportReport) -> HttpResponse:
         lines = report.lines
         if len(lines) > REPORT_LINES_SHOWN:  # the skipped and error lines first
             ranked = sorted(range(len(lines)), key=lambda i: (lines[i].status == "imported", i))
             lines = [lines[i] for i in sorted(ranked[:REPORT_LINES_SHOWN])]
-        state = self.request.session.get(SESSION_KEY) or {}
+        state = self.kept.state
         return self.render(
             subject=subject, report=report, lines=lines,
             lines_hidden=len(report.lines) - len(lines),
@@ -310,29 +297,6 @@ class ItemsImportPage:
             max_mb=MAX_FILE_BYTES // (1024 * 1024),
         )
         return TemplateResponse(self.request, self.template, context)
-
-
-def _run(subject: Subject, state: dict[str, str], *, commit: bool) -> services.ImportReport:
-    with default_storage.open(_upload_path(state["token"]), "rb") as file:
-        data = file.read()
-    return services.items_import(subject=subject, data=data, filename=state["filename"],
-                                 fmt=state["format"], commit=commit)
-
-
-def _upload_path(token: str) -> str:
-    return f"{UPLOAD_DIR}/{uuid.UUID(token)}.upload"
-
-
-def _purge_old_uploads() -> None:
-    """Delete uploads left behind by imports that were never confirmed."""
-    try:
-        _dirs, files = default_storage.listdir(UPLOAD_DIR)
-        for name in files:
-            path_name = f"{UPLOAD_DIR}/{name}"
-            if timezone.now() - default_storage.get_modified_time(path_name) > UPLOAD_MAX_AGE:
-                default_storage.delete(path_name)
-    except (FileNotFoundError, NotImplementedError, OSError) as exc:
-        logger.debug("Could not purge old item-bank uploads: %s", exc)
 
 
 class PaperQuestionInline(admin.TabularInline):
