@@ -110,3 +110,11 @@ def test_admin_actions_publish_and_export(graded, admin_client):
         response = admin_client.post(url, {"action": action, "_selected_action": selected})
         assert response["Content-Type"].startswith("application/vnd.openxmlformats")
         assert load_workbook(io.BytesIO(response.content)).active.max_row >= 2
+
+
+def test_the_exam_page_links_to_the_lookup_once_published(graded, client):
+    exam, _people = graded
+    assert 'id="result-lookup-link"' not in client.get(f"/exam/{exam.code}/").content.decode()
+    call_command("grading_publish_results", "--exam", exam.code, stdout=io.StringIO())
+    page = client.get(f"/exam/{exam.code}/").content.decode()
+    assert f'href="/results/{exam.code}/"' in page
