@@ -64,7 +64,18 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 from django.utils.translation import gettext as _
 
-from examhall.itembank.formats.gift import (
+from examhall.itembank.formats.html_text import clean_html, escape_text, strip_tags
+from examhall.itembank.formats.interchange import (
+    MAX_FILE_BYTES,
+    MAX_ITEMS,
+    Blank,
+    FormatError,
+    Item,
+    ItemProblem,
+    Option,
+    ParseResult,
+)
+from examhall.itembank.formats.mapping import (
     Rejected,
     category_tags,
     decimal_text,
@@ -76,17 +87,6 @@ from examhall.itembank.formats.gift import (
     require_correct,
     true_false_answer,
     true_false_options,
-)
-from examhall.itembank.formats.html_text import clean_html, escape_text, strip_tags
-from examhall.itembank.formats.interchange import (
-    MAX_FILE_BYTES,
-    MAX_ITEMS,
-    Blank,
-    FormatError,
-    Item,
-    ItemProblem,
-    Option,
-    ParseResult,
 )
 
 SUPPORTED_TYPES = ("multichoice", "truefalse", "shortanswer", "numerical", "essay", "matching")
