@@ -193,6 +193,12 @@ class ItemsUploadForm(forms.Form):
 
 class ItemsConfirmForm(forms.Form):
     token = forms.UUIDField(widget=forms.HiddenInput)
+    mode = forms.ChoiceField(
+        label=_("How to import"), widget=forms.RadioSelect, initial="valid_items",
+        required=False,
+        choices=[("valid_items", _("Import the importable items, leave out the others")),
+                 ("all_or_nothing", _("Import nothing if any item has an error"))],
+    )
 
 
 class ItemsExportForm(forms.Form):
@@ -246,11 +252,17 @@ class ItemsImportPage:
                 "The uploaded file is no longer available. Upload it again."), messages.ERROR)
             return self.render(upload_form=ItemsUploadForm(initial={"subject": subject}))
         try:
-            report = self.run(subject, commit=True)
+            all_or_nothing = form.cleaned_data.get("mode") == "all_or_nothing"
+            report = self.run(subject, commit=True, all_or_nothing=all_or_nothing)
         except ApplicationError as error:
             self.discard()
             self.model_admin.message_user(self.request, str(error.message), messages.ERROR)
             return self.render(upload_form=ItemsUploadForm(initial={"subject": subject}))
+        if all_or_nothing and not report.committed and report.count("error"):
+            self.model_admin.message_user(self.request, gettext(
+                "Nothing was imported because some items have errors. Correct the file, or "
+                "choose to import the importable items only."), messages.ERROR)
+            return self.render_report(subject, report)
         self.discard()
         self.model_admin.message_user(self.request, gettext(
             "Questions imported into %(subject)s: %(imported)d imported, %(skipped)d "
@@ -264,12 +276,14 @@ class ItemsImportPage:
     def discard(self) -> None:
         self.kept.discard()
 
-    def run(self, subject: Subject, *, commit: bool) -> services.ImportReport:
+    def run(self, subject: Subject, *, commit: bool,
+            all_or_nothing: bool = False) -> services.ImportReport:
         state = self.kept.state
         with self.kept.open() as file:
             data = file.read()
         return services.items_import(subject=subject, data=data, filename=state["filename"],
-                                     fmt=state["format"], commit=commit)
+                                     fmt=state["format"], commit=commit,
+                                     all_or_nothing=all_or_nothing)
 
     def render_report(self, subject: Subject, report: services.ImportReport) -> HttpResponse:
         lines = report.lines

@@ -192,13 +192,15 @@ def _save_questions(rows: list[tuple[Question, list[str]]]) -> None:
 
 
 def items_import(
-    *, subject: Subject, data: bytes, filename: str = "", fmt: str = "auto", commit: bool
+    *, subject: Subject, data: bytes, filename: str = "", fmt: str = "auto", commit: bool,
+    all_or_nothing: bool = False,
 ) -> ImportReport:
     """Import the items of a file into ``subject``: a dry run unless ``commit``.
 
     Items whose identifier (or, without one, whose content fingerprint) the subject
     already holds are skipped: re-importing a file changes nothing. The valid items
-    are written in one transaction.
+    are written in one transaction — or, with ``all_or_nothing``, nothing at all
+    when any item has an error.
     """
     try:
         fmt, parsed = parse_items(data, filename=filename, fmt=fmt)
@@ -222,6 +224,8 @@ def items_import(
         known.add(key[:80])
         rows.extend(_questions_of(subject, item, key))
         report.lines.append(ImportLine(item.location, name, "imported"))
+    if all_or_nothing and report.count("error"):
+        return report
     if commit and rows:
         with transaction.atomic():
             _save_questions(rows)

@@ -213,3 +213,18 @@ def test_export_downloads_a_file_that_reimports(staff, subject, fmt, content_typ
     same = services.items_import(subject=subject, data=response.content,
                                  filename=f"export{extension}", commit=False)
     assert same.count("imported") == 0
+
+
+def test_all_or_nothing_choice_imports_nothing_when_an_item_has_an_error(admin_client, subject):
+    gift = "::ok:: 碳达峰年份？ {=2030 ~2060}\n\n::broken:: 没有正确答案 {~A ~B}\n".encode()
+    page = upload(admin_client, subject, gift, name="mixed.gift").content.decode()
+    assert 'name="mode"' in page  # the choice is offered when some items have errors
+
+    response = admin_client.post(IMPORT_URL, {
+        "step": "confirm", "token": admin_client.session[SESSION_KEY]["token"],
+        "mode": "all_or_nothing"})
+
+    assert response.status_code == 200
+    assert not Question.objects.exists()
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("error" in m.lower() or "错误" in m for m in messages), messages

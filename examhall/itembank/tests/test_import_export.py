@@ -132,3 +132,19 @@ def test_unknown_subject_is_a_clear_command_error(tmp_path):
     path.write_text("Q{T}")
     with pytest.raises(CommandError, match="NOPE"):
         call_command("itembank_import", str(path), "--subject", "NOPE", stdout=io.StringIO())
+
+
+def test_all_or_nothing_writes_nothing_when_an_item_has_an_error(subject, tmp_path):
+    gift = "::ok:: 双碳目标中的碳达峰年份是？ {=2030 ~2060}\n\n::broken:: 没有正确答案 {~A ~B}\n"
+    path = tmp_path / "mixed.gift"
+    path.write_text(gift, encoding="utf-8")
+
+    status, output = run("itembank_import", str(path), "--subject", "IMPORT",
+                         "--all-or-nothing", "--json")
+
+    report = json.loads(output)
+    assert report["errors"] >= 1 and report["committed"] is False
+    assert status == 1
+    assert not Question.objects.exists()
+    run("itembank_import", str(path), "--subject", "IMPORT")  # valid items only
+    assert Question.objects.count() == 1

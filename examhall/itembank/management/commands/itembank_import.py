@@ -20,6 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("--exam", help="exam code, when several exams have the subject code")
         parser.add_argument("--format", default="auto", choices=["auto", *services.FORMATS])
         parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+        parser.add_argument("--all-or-nothing", action="store_true",
+                            help="write nothing when any item has an error")
         parser.add_argument("--json", action="store_true", help="the report as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -33,6 +35,7 @@ class Command(BaseCommand):
             report = services.items_import(
                 subject=subject, data=path.read_bytes(), filename=path.name,
                 fmt=options["format"], commit=not options["dry_run"],
+                all_or_nothing=options["all_or_nothing"],
             )
         except ApplicationError as error:
             if options["json"]:
