@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -41,3 +42,41 @@ class QuestionMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.awarded} / {self.maximum}"
+
+
+class Marking(models.Model):
+    """One grader's mark of one essay answer. Round 1 (and 2 with double marking)
+    are independent; round 3 arbitrates when the two differ by more than the
+    paper's threshold. The final mark becomes the question's ``QuestionMark``."""
+
+    class Round(models.IntegerChoices):
+        FIRST = 1, _("First marking")
+        SECOND = 2, _("Second marking")
+        ARBITRATION = 3, _("Arbitration")
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="markings")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    round = models.PositiveSmallIntegerField(_("round"), choices=Round.choices)
+    maximum = models.DecimalField(_("maximum"), max_digits=6, decimal_places=2)
+    grader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="markings", verbose_name=_("grader"),
+    )
+    score = models.DecimalField(_("score"), max_digits=6, decimal_places=2, null=True,
+                                blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    marked_at = models.DateTimeField(_("marked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("marking")
+        verbose_name_plural = _("markings")
+        ordering = ["question", "attempt", "round"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "question", "round"],
+                                    name="marking_one_per_round"),
+        ]
+        permissions = [("mark_answers", _("Can mark essay answers"))]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} · {self.get_round_display()}"

@@ -11,6 +11,7 @@ from django.db import transaction
 from examhall.core import clock
 from examhall.delivery import services as delivery_services
 from examhall.delivery.models import Answer, Attempt, AttemptState
+from examhall.grading import marking
 from examhall.grading.models import AttemptResult, QuestionMark
 from examhall.grading.scoring import BlankKey, score_fill_blank, score_objective
 from examhall.itembank.models import Question
@@ -35,11 +36,14 @@ def _questions(question_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Question]:
 @transaction.atomic
 def attempt_grade(
     *, attempt_id: uuid.UUID, questions: Mapping[uuid.UUID, Question] | None = None
-) -> AttemptResult:
-    """Mark every objective question of a submitted attempt, then move it to graded.
+) -> AttemptResult | None:
+    """Mark a submitted attempt and move it to graded.
 
-    ``questions`` may carry the attempt's questions already loaded (batch grading).
-    Grading again replaces the marks and the result.
+    Objective questions are marked here; essays take their final mark from the
+    marking queue (``grading.marking``). While an essay waits for it there is no
+    result yet (None) and the attempt stays submitted. ``questions`` may carry the
+    attempt's questions already loaded (batch grading). Grading again replaces
+    the marks and the result.
     """
     attempt = (
         Attempt.objects.select_for_update(of=("self",)).select_related("paper").get(pk=attempt_id)
@@ -53,10 +57,17 @@ def attempt_grade(
     maximum = Decimal("0")
     marks = []
     specs = (attempt.paper_spec or {}).get("questions", {})
+    essays: dict[uuid.UUID, Decimal] = {}
+    finals = marking.essay_final_marks(attempt=attempt)
     for question_id in wanted:
         question = questions[question_id]
         points = Decimal(specs.get(str(question_id), {}).get("points") or question.score)
-        if question.kind == "fill_blank":
+        if question.kind == "essay":
+            essays[question_id] = points
+            if finals.get(question_id) is None:
+                continue
+            awarded, is_correct = finals[question_id], finals[question_id] == points
+        elif question.kind == "fill_blank":
             awarded, is_correct = score_fill_blank(
                 blanks=_blank_keys(question), given=given.get(question_id, []), points=points)
         else:
@@ -76,6 +87,9 @@ def attempt_grade(
         maximum += points
     QuestionMark.objects.filter(attempt=attempt).delete()
     QuestionMark.objects.bulk_create(marks)
+    if any(finals.get(question_id) is None for question_id in essays):
+        marking.essay_markings_create(attempt=attempt, essays=essays)
+        return None  # the essays wait for their graders
     result, _created = AttemptResult.objects.update_or_create(
         attempt=attempt,
         defaults={"score": total, "max_score": maximum, "graded_at": clock.now()},

@@ -40,7 +40,9 @@ class Question(BaseModel):
         CASE = "case", _("Case (material with sub-questions)")
 
     # Kinds the exam page can show and the server can mark today.
-    DELIVERABLE_KINDS = frozenset({Kind.SINGLE, Kind.MULTIPLE, Kind.TRUE_FALSE, Kind.FILL_BLANK})
+    DELIVERABLE_KINDS = frozenset(
+        {Kind.SINGLE, Kind.MULTIPLE, Kind.TRUE_FALSE, Kind.FILL_BLANK, Kind.ESSAY}
+    )
 
     subject = models.ForeignKey(
         Subject, on_delete=models.PROTECT, related_name="questions", verbose_name=_("subject")
@@ -145,6 +147,14 @@ class Paper(BaseModel):
     multiple_choice_policy = models.CharField(
         _("multiple-choice scoring"), max_length=20, choices=MultiplePolicy.choices,
         default=MultiplePolicy.ALL_OR_NOTHING,
+    )
+    double_marking = models.BooleanField(
+        _("double marking"), default=False,
+        help_text=_("Each essay answer is marked by two graders independently."),
+    )
+    arbitration_threshold = models.DecimalField(
+        _("arbitration threshold (points)"), max_digits=6, decimal_places=2, default=Decimal("2"),
+        help_text=_("When the two marks differ by more, a third grader decides."),
     )
     partial_credit_ratio = models.DecimalField(
         _("share of the points for a correct subset"), max_digits=3, decimal_places=2,

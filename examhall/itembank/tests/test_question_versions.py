@@ -71,8 +71,8 @@ def test_admin_edit_of_a_delivered_question_saves_a_version(started_attempt, adm
 def test_paper_with_a_kind_not_deliverable_yet_is_refused_clearly():
     _exam, subject, _se, _r, [(registration, _id)] = factories.make_sitting(questions=1)
     paper = subject.papers.get()
-    essay = Question.objects.create(subject=subject, kind="essay", stem="论述题", score=10)
-    paper.entries.create(question=essay, position=2)
+    case = Question.objects.create(subject=subject, kind="case", stem="案例材料", score=10)
+    paper.entries.create(question=case, position=2)
     with pytest.raises(ApplicationError) as error:
         delivery.attempt_start(attempt_id=Attempt.objects.create(registration=registration).pk)
     assert error.value.code == "paper_not_deliverable"

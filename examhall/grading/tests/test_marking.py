@@ -1,0 +1,101 @@
+"""Essays: marked by people through the queue; double marking and arbitration."""
+
+from decimal import Decimal
+
+import pytest
+
+from examhall.core.errors import ApplicationError
+from examhall.delivery.models import Attempt
+from examhall.delivery.tests.helpers import CandidateClient
+from examhall.devtools import factories
+from examhall.grading import marking
+from examhall.grading.models import AttemptResult, Marking
+from examhall.itembank.models import PaperQuestion, Question
+
+pytestmark = pytest.mark.django_db
+
+
+def _sitting(*, double: bool = False):
+    """One choice question (answered right: 2 points) and one 10-point essay."""
+    _e, subject, _se, _r, [(registration, id_number)] = factories.make_sitting(questions=1)
+    paper = subject.papers.get()
+    paper.double_marking = double
+    paper.arbitration_threshold = Decimal("2")
+    paper.save()
+    essay = Question.objects.create(subject=subject, kind="essay", score=10,
+                                    stem="简述碳排放核查的主要步骤。")
+    PaperQuestion.objects.create(paper=paper, question=essay, position=2)
+    candidate = CandidateClient(registration, id_number)
+    candidate.login()
+    first, second = (q["id"] for q in candidate.start()["questions"])
+    candidate.save(first, ["A"])
+    candidate.save(second, ["文件评审、现场核查、出具核查报告。"])
+    body = candidate.post("/submit").json()
+    return candidate, essay, body
+
+
+@pytest.fixture
+def graders(django_user_model):
+    return [django_user_model.objects.create_user(f"grader{n}") for n in range(3)]
+
+
+def test_submit_with_an_essay_waits_for_marking(graders):
+    _candidate, essay, body = _sitting()
+    assert body["state"] == "submitted"
+    assert body["result"] == {"show_score": False, "score": None, "max_score": None}
+    assert Marking.objects.filter(question=essay, round=1, score__isnull=True).count() == 1
+
+
+def test_single_marking_completes_the_attempt(graders):
+    candidate, essay, _body = _sitting()
+    task = marking.marking_claim_next(question_id=essay.pk, grader=graders[0])
+    assert marking.answer_text(task) == "文件评审、现场核查、出具核查报告。"
+    assert len(marking.anonymous_code(task)) == 8
+
+    marking.marking_submit(marking_id=task.pk, grader=graders[0], score=Decimal("7.5"),
+                           comment="步骤齐全，缺少细节")
+
+    attempt = Attempt.objects.get(pk=candidate.attempt_id)
+    assert attempt.state == "graded"
+    assert AttemptResult.objects.get(attempt=attempt).score == Decimal("9.50")
+
+
+def test_double_marking_close_marks_are_averaged(graders):
+    candidate, essay, _body = _sitting(double=True)
+    first = marking.marking_claim_next(question_id=essay.pk, grader=graders[0])
+    assert marking.marking_claim_next(question_id=essay.pk, grader=graders[0]) == first
+    second = marking.marking_claim_next(question_id=essay.pk, grader=graders[1])
+    assert {first.round, second.round} == {1, 2}
+    marking.marking_submit(marking_id=first.pk, grader=graders[0], score=Decimal("7"))
+    # the same grader never gets the other round of the same answer
+    assert marking.marking_claim_next(question_id=essay.pk, grader=graders[0]) is None
+    marking.marking_submit(marking_id=second.pk, grader=graders[1], score=Decimal("8"))
+
+    result = AttemptResult.objects.get(attempt_id=candidate.attempt_id)
+    assert result.score == Decimal("9.50")  # 2 + (7 + 8) / 2
+
+
+def test_double_marking_far_apart_goes_to_a_third_grader(graders):
+    candidate, essay, _body = _sitting(double=True)
+    first = marking.marking_claim_next(question_id=essay.pk, grader=graders[0])
+    second = marking.marking_claim_next(question_id=essay.pk, grader=graders[1])
+    marking.marking_submit(marking_id=first.pk, grader=graders[0], score=Decimal("3"))
+    marking.marking_submit(marking_id=second.pk, grader=graders[1], score=Decimal("9"))
+    assert not AttemptResult.objects.filter(attempt_id=candidate.attempt_id).exists()
+
+    assert marking.marking_claim_next(question_id=essay.pk, grader=graders[0]) is None
+    third = marking.marking_claim_next(question_id=essay.pk, grader=graders[2])
+    assert third.round == Marking.Round.ARBITRATION
+    marking.marking_submit(marking_id=third.pk, grader=graders[2], score=Decimal("6"))
+
+    assert AttemptResult.objects.get(attempt_id=candidate.attempt_id).score == Decimal("8.00")
+
+
+def test_a_score_outside_the_points_is_refused(graders):
+    _candidate, essay, _body = _sitting()
+    task = marking.marking_claim_next(question_id=essay.pk, grader=graders[0])
+    with pytest.raises(ApplicationError) as error:
+        marking.marking_submit(marking_id=task.pk, grader=graders[0], score=Decimal("11"))
+    assert error.value.code == "invalid_score"
+    with pytest.raises(ApplicationError):
+        marking.marking_submit(marking_id=task.pk, grader=graders[1], score=Decimal("5"))
