@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from examhall.core.errors import ApplicationError
 from examhall.delivery.models import Attempt
@@ -99,3 +100,30 @@ def test_a_score_outside_the_points_is_refused(graders):
     assert error.value.code == "invalid_score"
     with pytest.raises(ApplicationError):
         marking.marking_submit(marking_id=task.pk, grader=graders[1], score=Decimal("5"))
+
+
+def test_grader_pages_mark_an_answer_without_seeing_the_candidate(graders, client):
+    candidate, essay, _body = _sitting()
+    grader = graders[0]
+    grader.user_permissions.add(Permission.objects.get(codename="mark_answers"))
+    client.force_login(grader)
+
+    queue = client.get("/marking/").content.decode()
+    assert essay.stem[:10] in queue
+    page = client.get(f"/marking/{essay.pk}/").content.decode()
+    assert "文件评审、现场核查、出具核查报告。" in page
+    assert candidate.registration.candidate.name not in page
+    assert candidate.registration.ticket_number not in page
+    task = Marking.objects.get(question=essay, grader=grader)
+    response = client.post(f"/marking/{essay.pk}/", {"marking": task.pk, "score": "6"})
+    assert response.status_code == 302
+    assert AttemptResult.objects.get(attempt_id=candidate.attempt_id).score == Decimal("8.00")
+    assert 'id="nothing-to-mark"' in client.get(f"/marking/{essay.pk}/").content.decode()
+
+
+def test_marking_pages_need_the_permission(graders, client):
+    _candidate, essay, _body = _sitting()
+    assert client.get("/marking/").status_code == 302  # not signed in: to the sign-in page
+    client.force_login(graders[1])
+    assert client.get("/marking/").status_code == 403
+    assert client.get(f"/marking/{essay.pk}/").status_code == 403
