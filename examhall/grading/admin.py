@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from examhall.exams.models import Exam
 from examhall.grading import results
-from examhall.grading.models import AttemptResult, QuestionMark
+from examhall.grading.models import AttemptResult, Marking, QuestionMark
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -67,6 +67,20 @@ class QuestionMarkAdmin(admin.ModelAdmin):
     list_filter = ["is_correct", "attempt__registration__subject"]
     search_fields = ["attempt__registration__ticket_number"]
     readonly_fields = ["attempt", "question", "awarded", "maximum", "is_correct"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Marking)
+class MarkingAdmin(admin.ModelAdmin):
+    """Read-only: marks are given on the grader pages (/marking/)."""
+
+    list_display = ["question", "round", "grader", "score", "marked_at"]
+    list_filter = ["round", "attempt__registration__exam", "attempt__registration__subject"]
+    search_fields = ["grader__username", "question__stem"]
+    readonly_fields = ["attempt", "question", "round", "maximum", "grader", "score", "comment",
+                       "claimed_at", "marked_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
