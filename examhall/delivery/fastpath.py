@@ -48,7 +48,7 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 ANSWERS_PATH = re.compile(r"^/api/attempts/(?P<attempt_id>[0-9a-fA-F-]{32,36})/answers$")
-MAX_BODY_BYTES = 256 * 1024
+MAX_BODY_BYTES = 2 * 1024 * 1024  # a batch of a few long essays after a time offline
 
 
 def _language(headers: dict[bytes, bytes]) -> str:

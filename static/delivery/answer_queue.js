@@ -150,7 +150,10 @@ export class AnswerQueue extends EventTarget {
       seq: this.nextSeq(),
       client_saved_at: this._now().toISOString(),
     };
-    const entries = this._load();
+    // Only the newest change of a question needs to reach the server (an older seq
+    // is ignored there anyway): dropping the older unsent ones keeps the stored
+    // queue small, e.g. an essay typed for an hour offline.
+    const entries = this._load().filter((queued) => queued.question_id !== entry.question_id);
     entries.push(entry);
     this._save(entries);
     this._emit();

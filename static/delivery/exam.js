@@ -18,6 +18,8 @@
  *   `blanks` order) through the same queue, 600 ms after the last keystroke
  *   and at once on change / blur, on navigation, submit, time up and when
  *   the page is hidden or left.
+ * - Essay: the textarea's text is saved the same way as `[text]`, 800 ms
+ *   after the last keystroke (input methods: once the composition ends).
  * - Submit: `#submit-modal` shows unanswered and marked counts; confirming
  *   first empties the queue; while answers cannot be sent it says so and
  *   submits by itself once they are saved. At time 0 the page flushes,
@@ -28,7 +30,8 @@
  * This module is the page's wiring; the parts live next to it:
  * server_clock.js (offset, remaining time, formatting), palette.js (the
  * palette and the answered summary), question_view.js (one question, its
- * options and the mark toggle), answer_queue.js (the offline queue).
+ * options, gaps or essay area, and the mark toggle), answer_queue.js (the
+ * offline queue).
  */
 import { createApiClient, format, readJsonScript } from '../core/api.js';
 import { AnswerQueue } from './answer_queue.js';
@@ -44,6 +47,7 @@ const TIME_UP_FLUSH_LIMIT_MS = 60000;
 const LOW_TIME_MS = 5 * 60000;
 const TICK_MS = 250;
 const TYPING_DEBOUNCE_MS = 600;
+const ESSAY_DEBOUNCE_MS = 800;
 const FINISHED_STATES = new Set(['submitted', 'graded', 'voided']);
 
 const strings = readJsonScript('i18n');
@@ -68,6 +72,7 @@ const el = {
   stem: byId('question-stem'),
   fieldset: byId('question-fieldset'),
   options: byId('question-options'),
+  essay: byId('question-essay'),
   prev: byId('prev-button'),
   next: byId('next-button'),
   nextLabel: byId('next-label'),
@@ -161,7 +166,7 @@ function canAnswer() {
 function updateInteractivity() {
   const locked = !canAnswer();
   el.fieldset.disabled = locked;
-  questionView.blankInputs().forEach((input) => {
+  questionView.textInputs().forEach((input) => {
     input.disabled = locked;
   });
   el.markToggle.disabled = locked;
@@ -352,7 +357,7 @@ const palette = createPalette({
 const questionView = createQuestionView({ el, strings, lang });
 
 function renderQuestion() {
-  flushTyping(); // what was typed in the gaps is recorded before they are redrawn
+  flushTyping(); // what was typed is recorded before the inputs are redrawn
   const question = currentQuestion();
   if (!question) {
     return;
@@ -407,8 +412,8 @@ el.options.addEventListener('change', (event) => {
   record(question.id, { value, marked: answerOf(question.id).marked });
 });
 
-// Fill-in-the-blank: the texts typed are kept in `typing` and recorded (the
-// whole list) after a pause in typing, or at once on change / blur.
+// Fill-in-the-blank and essay: the texts typed are kept in `typing` and
+// recorded (the whole list) after a pause in typing, or at once on change / blur.
 let typing = null; // {questionId, value} not recorded yet
 let typingTimer = null;
 
@@ -437,22 +442,32 @@ function flushTyping() {
   }
 }
 
-/** Take the texts of the shown fill_blank question's gaps. */
+/** Take the texts of the shown question: its gaps, or its essay (`[text]`). */
 function captureTyping() {
   const question = currentQuestion();
-  if (question?.kind !== 'fill_blank' || el.question.dataset.questionId !== String(question.id)) {
+  if (!question || el.question.dataset.questionId !== String(question.id)) {
     return false;
   }
-  typing = { questionId: question.id, value: questionView.blankValues(question) };
+  if (question.kind === 'fill_blank') {
+    typing = { questionId: question.id, value: questionView.blankValues(question) };
+  } else if (question.kind === 'essay') {
+    typing = { questionId: question.id, value: questionView.essayValue() };
+  } else {
+    return false;
+  }
   return true;
 }
 
-function isBlankInput(target) {
-  return target instanceof HTMLInputElement && 'blankKey' in target.dataset;
+/** A gap's input or an essay's textarea. */
+function isTextInput(target) {
+  return (
+    (target instanceof HTMLInputElement && 'blankKey' in target.dataset) ||
+    (target instanceof HTMLTextAreaElement && 'essay' in target.dataset)
+  );
 }
 
-function onBlankTyped(event) {
-  if (!isBlankInput(event.target) || event.isComposing) {
+function onTextTyped(event) {
+  if (!isTextInput(event.target) || event.isComposing) {
     return; // an input method is still composing: wait for its result
   }
   if (!canAnswer()) {
@@ -461,15 +476,17 @@ function onBlankTyped(event) {
   }
   if (captureTyping()) {
     clearTimeout(typingTimer);
-    typingTimer = setTimeout(flushTyping, TYPING_DEBOUNCE_MS);
+    const essay = event.target instanceof HTMLTextAreaElement;
+    typingTimer = setTimeout(flushTyping, essay ? ESSAY_DEBOUNCE_MS : TYPING_DEBOUNCE_MS);
   }
 }
 
-el.stem.addEventListener('input', onBlankTyped);
-el.stem.addEventListener('compositionend', onBlankTyped);
+// On #question: the gaps are in the stem, the essay's textarea in #question-essay.
+el.question.addEventListener('input', onTextTyped);
+el.question.addEventListener('compositionend', onTextTyped);
 
-function onBlankLeft(event) {
-  if (!isBlankInput(event.target) || !event.target.isConnected) {
+function onTextLeft(event) {
+  if (!isTextInput(event.target) || !event.target.isConnected) {
     return;
   }
   if (canAnswer() && captureTyping()) {
@@ -479,8 +496,8 @@ function onBlankLeft(event) {
   }
 }
 
-el.stem.addEventListener('change', onBlankLeft);
-el.stem.addEventListener('focusout', onBlankLeft);
+el.question.addEventListener('change', onTextLeft);
+el.question.addEventListener('focusout', onTextLeft);
 
 el.markToggle.addEventListener('click', () => {
   flushTyping();

@@ -14,8 +14,9 @@
 import { format } from '../core/api.js';
 
 /**
- * Whether an answer value counts as answered: the option keys picked, or a
- * fill_blank's texts (one per gap) of which at least one is not blank.
+ * Whether an answer value counts as answered: the option keys picked, a
+ * fill_blank's texts (one per gap) of which at least one is not blank, or an
+ * essay's `[text]` whose text is not blank (white space alone is not an answer).
  */
 export function isAnswered(value) {
   return Array.isArray(value) && value.some((entry) => String(entry ?? '').trim() !== '');

@@ -12,6 +12,11 @@
  * `data-blank-key`), a gap without a marker gets its input after the stem;
  * `blankValues(question)` reads the texts in `blanks` order.
  *
+ * An essay question (marked later by people) has neither options nor gaps:
+ * its stem is shown as text and `#question-essay` holds one large textarea
+ * (`name="q-<id>-text"`, `data-essay`, at most ESSAY_MAX_LENGTH characters)
+ * with a live character count below it; `essayValue()` reads `[text]`.
+ *
  * The view holds no exam state: the page passes the question, its answer and
  * its position, and wires the events. Each page creates its own view.
  */
@@ -142,9 +147,60 @@ export function renderFillBlankStem(question, value, strings) {
   return nodes;
 }
 
+export const ESSAY_MAX_LENGTH = 20000; // the server refuses longer texts
+
+/**
+ * An essay's text, at most ESSAY_MAX_LENGTH UTF-16 units (what `maxlength`
+ * counts; the server counts characters, never more), not cut inside a pair.
+ */
+export function essayText(text) {
+  const value = String(text ?? '');
+  if (value.length <= ESSAY_MAX_LENGTH) {
+    return value;
+  }
+  const cut = value.slice(0, ESSAY_MAX_LENGTH);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
+/** Show how much of the essay's room is used: "{count} / {max}". */
+function renderEssayCount(counter, length, strings) {
+  counter.textContent = format(strings.essayCount, { count: length, max: ESSAY_MAX_LENGTH });
+  counter.dataset.count = String(length);
+  counter.classList.toggle('is-full', length >= ESSAY_MAX_LENGTH);
+}
+
+/**
+ * An essay's answer area: the textarea (its text restored from `value`, a
+ * list with one string) and its character count, kept up to date as one types.
+ */
+export function renderEssayAnswer(question, value, strings) {
+  const text = Array.isArray(value) && typeof value[0] === 'string' ? value[0] : '';
+  const textarea = document.createElement('textarea');
+  textarea.className = 'form-control eh-essay-text';
+  textarea.name = `q-${question.id}-text`;
+  textarea.id = `q-${question.id}-text`;
+  textarea.dataset.essay = '';
+  textarea.rows = 10;
+  textarea.maxLength = ESSAY_MAX_LENGTH;
+  textarea.autocomplete = 'off';
+  textarea.spellcheck = false;
+  textarea.setAttribute('aria-label', strings.essayAnswer);
+  textarea.value = essayText(text);
+
+  const counter = document.createElement('div');
+  counter.className = 'eh-essay-count';
+  counter.id = `q-${question.id}-count`;
+  textarea.setAttribute('aria-describedby', counter.id);
+  renderEssayCount(counter, textarea.value.length, strings);
+  textarea.addEventListener('input', () => {
+    renderEssayCount(counter, textarea.value.length, strings);
+  });
+  return [textarea, counter];
+}
+
 /**
  * `el`: the page's elements (question, number, kind, score, stem, fieldset,
- * options, markToggle, markIcon, markLabel, prev, nextLabel).
+ * options, essay, markToggle, markIcon, markLabel, prev, nextLabel).
  */
 export function createQuestionView({ el, strings, lang }) {
   function renderMarkToggle(marked) {
@@ -168,7 +224,11 @@ export function createQuestionView({ el, strings, lang }) {
       el.stem.textContent = question.stem;
     }
     el.stem.classList.toggle('eh-stem-blanks', fillBlank);
-    el.fieldset.hidden = fillBlank; // no options: the gaps are in the stem
+    const essay = question.kind === 'essay';
+    // No options: the gaps are in the stem, the essay's text in its own area.
+    el.fieldset.hidden = fillBlank || essay;
+    el.essay.hidden = !essay;
+    el.essay.replaceChildren(...(essay ? renderEssayAnswer(question, answer.value, strings) : []));
     el.options.replaceChildren(
       ...(question.options || []).map((option) =>
         renderOption(question, option, answer.value.includes(String(option.key))),
@@ -202,5 +262,17 @@ export function createQuestionView({ el, strings, lang }) {
     return [...el.stem.querySelectorAll('input[data-blank-key]')];
   }
 
-  return { render, renderMarkToggle, checkedValues, blankValues, blankInputs };
+  /** The shown essay's text as its answer value, `[text]`. */
+  function essayValue() {
+    return [essayText(el.essay.querySelector('textarea[data-essay]')?.value)];
+  }
+
+  /** Where the shown question is typed: its gap inputs or its essay textarea. */
+  function textInputs() {
+    return [...blankInputs(), ...el.essay.querySelectorAll('textarea[data-essay]')];
+  }
+
+  return {
+    render, renderMarkToggle, checkedValues, blankValues, blankInputs, essayValue, textInputs,
+  };
 }
