@@ -14,6 +14,7 @@ from examhall.devtools import factories
 from examhall.itembank.formats import qti
 from examhall.itembank.formats.interchange import Item, Option
 from examhall.itembank.models import Question
+from tests.browser.steps import sign_in_and_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +34,7 @@ def _package(tmp_path) -> str:
 def test_office_imports_qti_builds_rule_paper_candidate_takes_it(
     browser, server_url, screenshot, tmp_path, django_user_model
 ):
-    exam, subject, _session, _room, [(registration, id_number)] = factories.make_sitting(
+    _exam, subject, _session, _room, [(registration, id_number)] = factories.make_sitting(
         questions=0)
     subject.papers.all().delete()
     django_user_model.objects.create_superuser("office", "office@example.org", "office-pass-1")
@@ -78,14 +79,7 @@ def test_office_imports_qti_builds_rule_paper_candidate_takes_it(
     # 3. The candidate takes the drawn paper.
     candidate = browser.new_context(locale="zh-CN")
     page = candidate.new_page()
-    page.goto(f"{server_url}/exam/{exam.code}/login/?subject={subject.code}")
-    page.fill("#ticket_number", registration.ticket_number)
-    page.fill("#id_number", id_number)
-    page.click("#login-button")
-    page.wait_for_url(re.compile(r"/attempt/check/$"))
-    expect(page.locator("#start-button")).to_be_enabled(timeout=10_000)
-    page.click("#start-button")
-    page.wait_for_url(re.compile(r"/attempt/$"))
+    sign_in_and_start(page, server_url, registration, id_number)
     expect(page.locator("#palette [data-question-id]")).to_have_count(4)
     for index in range(4):
         page.locator("#palette [data-question-id]").nth(index).click()

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from examhall.core import clock
 from examhall.delivery.models import Answer, Attempt
 from examhall.devtools import factories
+from tests.browser.steps import sign_in_and_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -138,17 +139,10 @@ def test_language_switch_to_english(browser, server_url):
 
 
 def test_at_time_up_the_page_submits_by_itself(browser, server_url, screenshot):
-    exam, subject, _session, _room, [(registration, id_number)] = factories.make_sitting()
+    _exam, _subject, _session, _room, [(registration, id_number)] = factories.make_sitting()
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
-    page.goto(f"{server_url}/exam/{exam.code}/login/?subject={subject.code}")
-    page.fill("#ticket_number", registration.ticket_number)
-    page.fill("#id_number", id_number)
-    page.click("#login-button")
-    page.wait_for_url(re.compile(r"/attempt/check/$"))
-    expect(page.locator("#start-button")).to_be_enabled(timeout=10_000)
-    page.click("#start-button")
-    page.wait_for_url(re.compile(r"/attempt/$"))
+    sign_in_and_start(page, server_url, registration, id_number)
     _choose(page, 1, "A")
     expect(page.locator("#pending-count")).to_have_attribute("data-count", "0")
 

@@ -11,9 +11,9 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from examhall.delivery.models import Answer
 from examhall.devtools import factories
 from examhall.itembank.models import PaperQuestion, Question
+from tests.browser.steps import sign_in_and_start, stored_value, wait_for_stored
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -28,24 +28,9 @@ PARAGRAPH_2 = "活动数据来自企业的能源消耗台账和购销凭证；�
 ESSAY = f"{PARAGRAPH_1}\n{PARAGRAPH_2}"
 
 
-def _stored_value(registration, question) -> list[str] | None:
-    answer = Answer.objects.filter(
-        attempt__registration=registration, question_id=question.pk
-    ).first()
-    return None if answer is None else list(answer.value)
-
-
-def _wait_for_stored(registration, question, expected: list[str], timeout: float = 10) -> None:
-    until = time.monotonic() + timeout
-    while time.monotonic() < until:
-        if _stored_value(registration, question) == expected:
-            return
-        time.sleep(0.1)
-    assert _stored_value(registration, question) == expected
-
 
 def test_candidate_writes_an_essay_reloads_and_submits(browser, server_url, screenshot):
-    exam, subject, _session, _room, [(registration, id_number)] = factories.make_sitting(
+    _exam, subject, _session, _room, [(registration, id_number)] = factories.make_sitting(
         questions=2
     )
     question = Question.objects.create(
@@ -56,14 +41,7 @@ def test_candidate_writes_an_essay_reloads_and_submits(browser, server_url, scre
 
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    page.goto(f"{server_url}/exam/{exam.code}/login/?subject={subject.code}")
-    page.fill("#ticket_number", registration.ticket_number)
-    page.fill("#id_number", id_number)
-    page.click("#login-button")
-    page.wait_for_url(re.compile(r"/attempt/check/$"))
-    expect(page.locator("#start-button")).to_be_enabled(timeout=10_000)
-    page.click("#start-button")
-    page.wait_for_url(re.compile(r"/attempt/$"))
+    sign_in_and_start(page, server_url, registration, id_number)
 
     # The essay: the stem as text, no options, one large text box with a count.
     palette_button = page.locator(f'#palette [data-question-id="{question.pk}"]')
@@ -93,7 +71,7 @@ def test_candidate_writes_an_essay_reloads_and_submits(browser, server_url, scre
     textarea.press_sequentially(PARAGRAPH_2)
     expect(counter).to_have_attribute("data-count", str(len(ESSAY)))
     expect(counter).to_contain_text(str(len(ESSAY)))
-    _wait_for_stored(registration, question, [ESSAY])
+    wait_for_stored(registration, question.pk, [ESSAY])
     expect(page.locator("#pending-count")).to_have_attribute("data-count", "0")
     expect(palette_button).to_have_attribute("data-answered", "true")
     screenshot(page, "essay-desktop")
@@ -114,7 +92,7 @@ def test_candidate_writes_an_essay_reloads_and_submits(browser, server_url, scre
         "data-count", str(len(ESSAY))
     )
     expect(page.locator("#answered-summary")).to_have_text(re.compile(r"1\D+3"))
-    assert _stored_value(registration, question) == [ESSAY]
+    assert stored_value(registration, question.pk) == [ESSAY]
 
     # Another question shows no essay box.
     page.locator("#prev-button").click()
@@ -129,14 +107,14 @@ def test_candidate_writes_an_essay_reloads_and_submits(browser, server_url, scre
     page.wait_for_url(re.compile(r"/attempt/done/$"))
     expect(page.locator("#done-submitted")).to_be_visible()
     screenshot(page, "essay-done")
-    assert _stored_value(registration, question) == [ESSAY]
+    assert stored_value(registration, question.pk) == [ESSAY]
     context.close()
 
 
 def test_essay_typed_then_left_at_once_is_saved(browser, server_url):
     """Typing then moving on before the pause is over still records the text;
     white space alone does not count as answered."""
-    exam, subject, _session, _room, [(registration, id_number)] = factories.make_sitting(
+    _exam, subject, _session, _room, [(registration, id_number)] = factories.make_sitting(
         questions=1
     )
     question = Question.objects.create(
@@ -145,27 +123,20 @@ def test_essay_typed_then_left_at_once_is_saved(browser, server_url):
     PaperQuestion.objects.create(paper=subject.papers.get(), question=question, position=2)
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
-    page.goto(f"{server_url}/exam/{exam.code}/login/?subject={subject.code}")
-    page.fill("#ticket_number", registration.ticket_number)
-    page.fill("#id_number", id_number)
-    page.click("#login-button")
-    page.wait_for_url(re.compile(r"/attempt/check/$"))
-    expect(page.locator("#start-button")).to_be_enabled(timeout=10_000)
-    page.click("#start-button")
-    page.wait_for_url(re.compile(r"/attempt/$"))
+    sign_in_and_start(page, server_url, registration, id_number)
     palette_button = page.locator(f'#palette [data-question-id="{question.pk}"]')
     palette_button.click()
 
     textarea = page.locator(f'textarea[name="q-{question.pk}-text"]')
     textarea.press_sequentially("   ")
     page.keyboard.press("Tab")  # leave the box: saved at once
-    _wait_for_stored(registration, question, ["   "])
+    wait_for_stored(registration, question.pk, ["   "])
     expect(palette_button).to_have_attribute("data-answered", "false")
 
     textarea.fill("")
     textarea.press_sequentially("碳达峰")
     page.locator("#prev-button").click()  # before the pause is over
-    _wait_for_stored(registration, question, ["碳达峰"])
+    wait_for_stored(registration, question.pk, ["碳达峰"])
     expect(page.locator("#pending-count")).to_have_attribute("data-count", "0")
     expect(palette_button).to_have_attribute("data-answered", "true")
 
@@ -178,8 +149,8 @@ def test_essay_typed_then_left_at_once_is_saved(browser, server_url):
                                          "selectionEnd": 5})
     expect(textarea).to_have_value("碳达峰zhong")
     time.sleep(1.5)  # longer than the pause after typing
-    assert _stored_value(registration, question) == ["碳达峰"]
+    assert stored_value(registration, question.pk) == ["碳达峰"]
     cdp.send("Input.insertText", {"text": "中和"})
     expect(textarea).to_have_value("碳达峰中和")
-    _wait_for_stored(registration, question, ["碳达峰中和"])
+    wait_for_stored(registration, question.pk, ["碳达峰中和"])
     context.close()

@@ -13,24 +13,10 @@ from playwright.sync_api import expect
 from examhall.delivery.models import Answer
 from examhall.devtools import factories
 from examhall.itembank.models import PaperQuestion, Question
+from tests.browser.steps import sign_in_and_start, stored_value, wait_for_stored
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-
-def _stored_value(registration, question) -> list[str] | None:
-    answer = Answer.objects.filter(
-        attempt__registration=registration, question_id=question.pk
-    ).first()
-    return None if answer is None else list(answer.value)
-
-
-def _wait_for_stored(registration, question, expected: list[str], timeout: float = 10) -> None:
-    until = time.monotonic() + timeout
-    while time.monotonic() < until:
-        if _stored_value(registration, question) == expected:
-            return
-        time.sleep(0.1)
-    assert _stored_value(registration, question) == expected
 
 
 def test_candidate_fills_the_gaps_reloads_and_submits(browser, server_url, screenshot):
@@ -47,14 +33,7 @@ def test_candidate_fills_the_gaps_reloads_and_submits(browser, server_url, scree
 
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    page.goto(f"{server_url}/exam/{_exam.code}/login/?subject={subject.code}")
-    page.fill("#ticket_number", registration.ticket_number)
-    page.fill("#id_number", id_number)
-    page.click("#login-button")
-    page.wait_for_url(re.compile(r"/attempt/check/$"))
-    expect(page.locator("#start-button")).to_be_enabled(timeout=10_000)
-    page.click("#start-button")
-    page.wait_for_url(re.compile(r"/attempt/$"))
+    sign_in_and_start(page, server_url, registration, id_number)
 
     # The fill_blank question: the stem with an input where each gap stands.
     palette_button = page.locator(f'#palette [data-question-id="{question.pk}"]')
@@ -90,11 +69,11 @@ def test_candidate_fills_the_gaps_reloads_and_submits(browser, server_url, scree
     gap_1.click()
     gap_1.press_sequentially("ｃｏ２")
     gap_2.click()
-    _wait_for_stored(registration, question, ["ｃｏ２", ""])
+    wait_for_stored(registration, question.pk, ["ｃｏ２", ""])
     expect(palette_button).to_have_attribute("data-answered", "true")
     # Typing in the second is saved after a short pause, without leaving it.
     gap_2.press_sequentially("3.666")
-    _wait_for_stored(registration, question, ["ｃｏ２", "3.666"])
+    wait_for_stored(registration, question.pk, ["ｃｏ２", "3.666"])
     expect(page.locator("#pending-count")).to_have_attribute("data-count", "0")
     gap_2.blur()
     screenshot(page, "fill-blank-desktop")
@@ -137,7 +116,7 @@ def test_candidate_fills_the_gaps_reloads_and_submits(browser, server_url, scree
     page.wait_for_url(re.compile(r"/attempt/done/$"))
     expect(page.locator("#score")).to_have_attribute("data-score", re.compile(r"^4(\.0+)?$"))
     expect(page.locator("#score")).to_contain_text("4")
-    assert _stored_value(registration, question) == ["ｃｏ２", "3.666"]
+    assert stored_value(registration, question.pk) == ["ｃｏ２", "3.666"]
     context.close()
 
 
@@ -154,14 +133,7 @@ def test_unfinished_typing_is_saved_on_navigation(browser, server_url):
     PaperQuestion.objects.create(paper=subject.papers.get(), question=question, position=2)
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()
-    page.goto(f"{server_url}/exam/{_exam.code}/login/?subject={subject.code}")
-    page.fill("#ticket_number", registration.ticket_number)
-    page.fill("#id_number", id_number)
-    page.click("#login-button")
-    page.wait_for_url(re.compile(r"/attempt/check/$"))
-    expect(page.locator("#start-button")).to_be_enabled(timeout=10_000)
-    page.click("#start-button")
-    page.wait_for_url(re.compile(r"/attempt/$"))
+    sign_in_and_start(page, server_url, registration, id_number)
     page.locator(f'#palette [data-question-id="{question.pk}"]').click()
 
     # The gap "x" has no marker: its input comes after the stem.
@@ -175,7 +147,7 @@ def test_unfinished_typing_is_saved_on_navigation(browser, server_url):
     page.keyboard.press("Tab")  # leave the gap: saved at once
     page.locator("#question-stem input").first.press_sequentially("北京")
     page.locator("#prev-button").click()  # before the pause is over
-    _wait_for_stored(registration, question, ["北京", "甲"])
+    wait_for_stored(registration, question.pk, ["北京", "甲"])
     expect(page.locator("#pending-count")).to_have_attribute("data-count", "0")
     expect(page.locator("#answered-summary")).to_have_text(re.compile(r"1\D+2"))
     expect(page.locator(f'#palette [data-question-id="{question.pk}"]')).to_have_attribute(
