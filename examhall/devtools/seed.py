@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from examhall.candidates import idnumbers
@@ -38,6 +38,7 @@ CANDIDATES = [
 STAFF = [
     ("admin", "examhall-admin", True, "exam administrator"),
     ("proctor", "examhall-proctor", False, "proctor"),
+    ("grader", "examhall-grader", False, "grader"),
 ]
 
 
@@ -56,14 +57,18 @@ def full_id_number(first17: str) -> str:
 def _staff() -> None:
     user_model = get_user_model()
     proctors, _ = Group.objects.get_or_create(name="proctors")
-    for username, password, is_superuser, _role in STAFF:
+    graders, _ = Group.objects.get_or_create(name="graders")
+    graders.permissions.add(Permission.objects.get(codename="mark_answers",
+                                                   content_type__app_label="grading"))
+    groups = {"proctor": proctors, "grader": graders}
+    for username, password, is_superuser, role in STAFF:
         if user_model.objects.filter(username=username).exists():
             continue
         user = user_model(username=username, is_staff=True, is_superuser=is_superuser)
         user.set_password(password)
         user.save()
-        if not is_superuser:
-            user.groups.add(proctors)
+        if role in groups:
+            user.groups.add(groups[role])
 
 
 def _catalogue() -> tuple[Exam, dict[str, Subject], Session, Room]:

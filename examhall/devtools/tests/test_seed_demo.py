@@ -67,3 +67,9 @@ def test_demo_candidate_can_sign_in_and_start():
     candidate = CandidateClient(registration, seed.full_id_number(seed.CANDIDATES[0][1]))
     assert candidate.login().status_code == 200
     assert len(candidate.start()["questions"]) >= 10
+
+
+def test_demo_grader_may_open_the_marking_queue(client):
+    seed.seed_demo()
+    assert client.login(username="grader", password="examhall-grader")
+    assert client.get("/marking/").status_code == 200
