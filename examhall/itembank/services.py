@@ -27,6 +27,7 @@ from examhall.core.errors import ApplicationError
 from examhall.exams.models import Subject
 from examhall.itembank.formats import gift, moodle_xml, qti, xlsx
 from examhall.itembank.formats.interchange import Blank, FormatError, Item, Option, ParseResult
+from examhall.itembank.formats.mapping import Rejected, true_false_answer
 from examhall.itembank.models import Paper, PaperQuestion, Question, Tag
 from examhall.itembank.paper_rules import (
     DrawnQuestion,
@@ -111,15 +112,12 @@ def _item_name(item: Item) -> str:
     return item.identifier or item.title or item.stem[:30]
 
 
-_TRUE_WORDS = {"t", "true", "正确", "对", "是", "√"}
-
-
 def _true_false_key(item: Item) -> str:
-    right = next((o for o in item.options if o.correct), None)
-    if right is None:
-        return "F"
-    return "T" if right.key.lower() in _TRUE_WORDS or right.text.strip().lower() in _TRUE_WORDS \
-        else "F"
+    """The bank's key (T/F) of a true/false item's correct option."""
+    try:
+        return "T" if true_false_answer(item) else "F"
+    except Rejected:
+        return "F"  # the format readers already refuse such items; never reached in practice
 
 
 def _fingerprint(item: Item) -> str:

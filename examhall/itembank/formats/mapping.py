@@ -65,7 +65,12 @@ def true_false_answer(item: Item) -> bool:
         raise Rejected("no_correct_option", _("A true/false item needs exactly one correct "
                                               "option."))
     option = next(option for option in item.options if option.correct)
-    return option.key.upper() in {"T", "TRUE"} or option.text in {"正确", "对", "True", "true"}
+    return (option.key.strip().lower() in TRUE_WORDS
+            or option.text.strip().lower() in TRUE_WORDS)
+
+
+# What a "true" option is called in the files we read (keys and texts, lower-cased).
+TRUE_WORDS = frozenset({"t", "true", "正确", "对", "是", "√"})
 
 
 def decimal_text(value: Decimal) -> str:
