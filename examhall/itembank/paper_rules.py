@@ -63,6 +63,7 @@ class DrawnQuestion:
     section: str
     points: Decimal
     option_order: tuple[str, ...] = ()
+    kind: str = ""
 
 
 @dataclass
@@ -188,7 +189,7 @@ def draw_paper(
             order = list(item.option_keys)
             if shuffle_options and item.kind in {"single", "multiple"}:
                 rng.shuffle(order)
-            paper.append(DrawnQuestion(item.id, rule.name, rule.points, tuple(order)))
+            paper.append(DrawnQuestion(item.id, rule.name, rule.points, tuple(order), item.kind))
     return paper
 
 

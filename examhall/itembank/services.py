@@ -372,7 +372,7 @@ def paper_draw(*, paper: Paper, seed: str) -> list[DrawnQuestion]:
         options = list(item.option_keys)
         if paper.shuffle_options and item.kind in {"single", "multiple"}:
             rng.shuffle(options)
-        drawn.append(DrawnQuestion(item.id, "", question.score, tuple(options)))
+        drawn.append(DrawnQuestion(item.id, "", question.score, tuple(options), item.kind))
     return drawn
 
 

@@ -193,8 +193,7 @@ def _paper_for(attempt: Attempt) -> tuple[Paper, list[str], dict[str, Any]]:
             status=409,
         )
     question_ids = [question.id for question in drawn]
-    kinds = {str(qid): kind for qid, kind in
-             Question.objects.filter(pk__in=question_ids).values_list("id", "kind")}
+    kinds = {question.id: question.kind for question in drawn}  # the draw read them already
     if set(kinds.values()) - Question.DELIVERABLE_KINDS:
         raise ApplicationError(
             "paper_not_deliverable",
