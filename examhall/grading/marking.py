@@ -3,8 +3,8 @@
 Graders see answers one at a time, question by question, without the
 candidate's name or ticket. With double marking two graders mark each answer
 independently (never the same person twice for one answer); when their marks
-differ by more than the paper's threshold a third grader arbitrates. When every
-essay of an attempt has its final mark, the attempt is graded.
+differ by more than the paper's threshold a third grader arbitrates. Recording a
+mark, which may complete the attempt's grading, is ``services.marking_submit``.
 """
 
 from __future__ import annotations
@@ -18,10 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
-from django.utils.translation import gettext as _
 
 from examhall.core import clock
-from examhall.core.errors import ApplicationError, NotFound
 from examhall.delivery.models import Answer, Attempt
 from examhall.grading.models import Marking
 from examhall.itembank.models import Question
@@ -84,48 +82,6 @@ def marking_claim_next(*, question_id: uuid.UUID, grader: AbstractBaseUser) -> M
     marking.claimed_at = clock.now()
     marking.save(update_fields=["grader", "claimed_at"])
     return marking
-
-
-@transaction.atomic
-def marking_submit(*, marking_id: int, grader: AbstractBaseUser, score: Decimal,
-                   comment: str = "") -> Marking:
-    """Record a grader's mark; start arbitration or finish the attempt as needed."""
-    marking = (Marking.objects.select_for_update(of=("self",))
-               .select_related("attempt__paper")
-               .filter(pk=marking_id).first())
-    if marking is None:
-        raise NotFound("marking_not_found", _("This marking task does not exist."))
-    if marking.grader_id != grader.pk or marking.score is not None:
-        raise ApplicationError("marking_not_yours",
-                               _("This answer is no longer assigned to you; take the next one."),
-                               status=409)
-    if not Decimal("0") <= score <= marking.maximum:
-        raise ApplicationError("invalid_score",
-                               _("The score must be between 0 and %(max)s.")
-                               % {"max": marking.maximum}, status=422)
-    marking.score = score.quantize(CENT, ROUND_HALF_UP)
-    marking.comment = comment[:2000]
-    marking.marked_at = clock.now()
-    marking.save(update_fields=["score", "comment", "marked_at"])
-    _after_marking(marking)
-    return marking
-
-
-def _after_marking(marking: Marking) -> None:
-    attempt = marking.attempt
-    finals = essay_final_marks(attempt=attempt)
-    if (finals.get(marking.question_id) is None and attempt.paper
-            and attempt.paper.double_marking and marking.round != Marking.Round.ARBITRATION):
-        both = Marking.objects.filter(attempt=attempt, question=marking.question,
-                                      round__in=[1, 2], score__isnull=False).count() == 2
-        if both:
-            Marking.objects.get_or_create(
-                attempt=attempt, question=marking.question, round=Marking.Round.ARBITRATION,
-                defaults={"maximum": marking.maximum})
-    if finals and all(value is not None for value in finals.values()):
-        from examhall.grading.services import attempt_grade
-
-        attempt_grade(attempt_id=attempt.pk)
 
 
 @dataclass(frozen=True)

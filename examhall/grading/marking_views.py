@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from examhall.core.errors import ApplicationError
-from examhall.grading import marking
+from examhall.grading import marking, services
 from examhall.itembank.models import Question
 
 MARKER = "grading.mark_answers"
@@ -35,14 +35,15 @@ def marking_next(request: HttpRequest, question_id: uuid.UUID) -> HttpResponse:
             score = Decimal(request.POST.get("score", "").strip())
         except InvalidOperation:
             messages.error(request, _("Enter the score as a number, e.g. 7 or 7.5."))
-        else:
-            try:
-                marking.marking_submit(marking_id=int(request.POST.get("marking", "0")),
-                                       grader=request.user, score=score,
-                                       comment=request.POST.get("comment", ""))
-                messages.success(request, _("Mark saved."))
-            except (ApplicationError, ValueError) as error:
-                messages.error(request, str(getattr(error, "message", error)))
+            return redirect("grading:marking_next", question_id=question.pk)
+        marking_id = request.POST.get("marking", "")
+        try:
+            services.marking_submit(marking_id=int(marking_id) if marking_id.isdigit() else 0,
+                                    grader=request.user, score=score,
+                                    comment=request.POST.get("comment", ""))
+            messages.success(request, _("Mark saved."))
+        except ApplicationError as error:
+            messages.error(request, str(error.message))
         return redirect("grading:marking_next", question_id=question.pk)
     task = marking.marking_claim_next(question_id=question.pk, grader=request.user)
     context = {"question": question, "task": task}

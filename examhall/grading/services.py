@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from examhall.core import clock
+from examhall.core.errors import ApplicationError, NotFound
 from examhall.delivery import services as delivery_services
 from examhall.delivery.models import Answer, Attempt, AttemptState
 from examhall.grading import marking
-from examhall.grading.models import AttemptResult, QuestionMark
+from examhall.grading.models import AttemptResult, Marking, QuestionMark
 from examhall.grading.scoring import BlankKey, score_fill_blank, score_objective
 from examhall.itembank.models import Question
 
@@ -58,7 +61,8 @@ def attempt_grade(
     marks = []
     specs = (attempt.paper_spec or {}).get("questions", {})
     essays: dict[uuid.UUID, Decimal] = {}
-    finals = marking.essay_final_marks(attempt=attempt)
+    has_essays = any(questions[qid].kind == Question.Kind.ESSAY for qid in wanted)
+    finals = marking.essay_final_marks(attempt=attempt) if has_essays else {}
     for question_id in wanted:
         question = questions[question_id]
         points = Decimal(specs.get(str(question_id), {}).get("points") or question.score)
@@ -113,3 +117,42 @@ def attempts_grade(*, attempt_ids: Iterable[uuid.UUID]) -> int:
     for attempt_id in attempt_ids:
         attempt_grade(attempt_id=attempt_id, questions=questions)
     return len(attempt_ids)
+
+
+# --- essay marks ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def marking_submit(*, marking_id: int, grader: AbstractBaseUser, score: Decimal,
+                   comment: str = "") -> Marking:
+    """Record a grader's mark of an essay answer; start arbitration when the two
+    marks of a double marking differ too much; grade the attempt when every essay
+    has its final mark."""
+    task = (Marking.objects.select_for_update(of=("self",)).select_related("attempt__paper")
+            .filter(pk=marking_id).first())
+    if task is None:
+        raise NotFound("marking_not_found", _("This marking task does not exist."))
+    if task.grader_id != grader.pk or task.score is not None:
+        raise ApplicationError("marking_not_yours",
+                               _("This answer is no longer assigned to you; take the next one."),
+                               status=409)
+    if not Decimal("0") <= score <= task.maximum:
+        raise ApplicationError("invalid_score",
+                               _("The score must be between 0 and %(max)s.")
+                               % {"max": task.maximum}, status=422)
+    task.score = score.quantize(marking.CENT, ROUND_HALF_UP)
+    task.comment = comment[:2000]
+    task.marked_at = clock.now()
+    task.save(update_fields=["score", "comment", "marked_at"])
+    attempt = task.attempt
+    finals = marking.essay_final_marks(attempt=attempt)
+    if (finals.get(task.question_id) is None and attempt.paper
+            and attempt.paper.double_marking and task.round != Marking.Round.ARBITRATION
+            and Marking.objects.filter(attempt=attempt, question_id=task.question_id,
+                                       round__in=[1, 2], score__isnull=False).count() == 2):
+        Marking.objects.get_or_create(
+            attempt=attempt, question_id=task.question_id, round=Marking.Round.ARBITRATION,
+            defaults={"maximum": task.maximum})
+    if finals and all(value is not None for value in finals.values()):
+        attempt_grade(attempt_id=attempt.pk)
+    return task

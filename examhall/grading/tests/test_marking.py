@@ -9,7 +9,7 @@ from examhall.core.errors import ApplicationError
 from examhall.delivery.models import Attempt
 from examhall.delivery.tests.helpers import CandidateClient
 from examhall.devtools import factories
-from examhall.grading import marking
+from examhall.grading import marking, services
 from examhall.grading.models import AttemptResult, Marking
 from examhall.itembank.models import PaperQuestion, Question
 
@@ -53,7 +53,7 @@ def test_single_marking_completes_the_attempt(graders):
     assert marking.answer_text(task) == "文件评审、现场核查、出具核查报告。"
     assert len(marking.anonymous_code(task)) == 8
 
-    marking.marking_submit(marking_id=task.pk, grader=graders[0], score=Decimal("7.5"),
+    services.marking_submit(marking_id=task.pk, grader=graders[0], score=Decimal("7.5"),
                            comment="步骤齐全，缺少细节")
 
     attempt = Attempt.objects.get(pk=candidate.attempt_id)
@@ -67,10 +67,10 @@ def test_double_marking_close_marks_are_averaged(graders):
     assert marking.marking_claim_next(question_id=essay.pk, grader=graders[0]) == first
     second = marking.marking_claim_next(question_id=essay.pk, grader=graders[1])
     assert {first.round, second.round} == {1, 2}
-    marking.marking_submit(marking_id=first.pk, grader=graders[0], score=Decimal("7"))
+    services.marking_submit(marking_id=first.pk, grader=graders[0], score=Decimal("7"))
     # the same grader never gets the other round of the same answer
     assert marking.marking_claim_next(question_id=essay.pk, grader=graders[0]) is None
-    marking.marking_submit(marking_id=second.pk, grader=graders[1], score=Decimal("8"))
+    services.marking_submit(marking_id=second.pk, grader=graders[1], score=Decimal("8"))
 
     result = AttemptResult.objects.get(attempt_id=candidate.attempt_id)
     assert result.score == Decimal("9.50")  # 2 + (7 + 8) / 2
@@ -80,14 +80,14 @@ def test_double_marking_far_apart_goes_to_a_third_grader(graders):
     candidate, essay, _body = _sitting(double=True)
     first = marking.marking_claim_next(question_id=essay.pk, grader=graders[0])
     second = marking.marking_claim_next(question_id=essay.pk, grader=graders[1])
-    marking.marking_submit(marking_id=first.pk, grader=graders[0], score=Decimal("3"))
-    marking.marking_submit(marking_id=second.pk, grader=graders[1], score=Decimal("9"))
+    services.marking_submit(marking_id=first.pk, grader=graders[0], score=Decimal("3"))
+    services.marking_submit(marking_id=second.pk, grader=graders[1], score=Decimal("9"))
     assert not AttemptResult.objects.filter(attempt_id=candidate.attempt_id).exists()
 
     assert marking.marking_claim_next(question_id=essay.pk, grader=graders[0]) is None
     third = marking.marking_claim_next(question_id=essay.pk, grader=graders[2])
     assert third.round == Marking.Round.ARBITRATION
-    marking.marking_submit(marking_id=third.pk, grader=graders[2], score=Decimal("6"))
+    services.marking_submit(marking_id=third.pk, grader=graders[2], score=Decimal("6"))
 
     assert AttemptResult.objects.get(attempt_id=candidate.attempt_id).score == Decimal("8.00")
 
@@ -96,10 +96,10 @@ def test_a_score_outside_the_points_is_refused(graders):
     _candidate, essay, _body = _sitting()
     task = marking.marking_claim_next(question_id=essay.pk, grader=graders[0])
     with pytest.raises(ApplicationError) as error:
-        marking.marking_submit(marking_id=task.pk, grader=graders[0], score=Decimal("11"))
+        services.marking_submit(marking_id=task.pk, grader=graders[0], score=Decimal("11"))
     assert error.value.code == "invalid_score"
     with pytest.raises(ApplicationError):
-        marking.marking_submit(marking_id=task.pk, grader=graders[1], score=Decimal("5"))
+        services.marking_submit(marking_id=task.pk, grader=graders[1], score=Decimal("5"))
 
 
 def test_grader_pages_mark_an_answer_without_seeing_the_candidate(graders, client):
@@ -127,3 +127,14 @@ def test_marking_pages_need_the_permission(graders, client):
     client.force_login(graders[1])
     assert client.get("/marking/").status_code == 403
     assert client.get(f"/marking/{essay.pk}/").status_code == 403
+
+
+def test_a_broken_marking_form_gets_a_message_a_grader_can_act_on(graders, client):
+    _candidate, essay, _body = _sitting()
+    graders[0].user_permissions.add(Permission.objects.get(codename="mark_answers"))
+    client.force_login(graders[0])
+    client.get(f"/marking/{essay.pk}/")
+    for data in ({"marking": "", "score": "5"}, {"marking": "x", "score": "abc"}):
+        response = client.post(f"/marking/{essay.pk}/", data, follow=True)
+        [message] = [str(m) for m in response.context["messages"]]
+        assert "invalid literal" not in message and message
