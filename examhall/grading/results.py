@@ -116,11 +116,12 @@ def item_reports(*, exam: Exam) -> list[ItemReport]:
     answers = {(a, q): v for a, q, v in Answer.objects.filter(
         attempt_id__in=totals).values_list("attempt_id", "question_id", "value")}
     responses: dict[object, list[ItemResponse]] = {}
-    for attempt_id, question_id, awarded, maximum in QuestionMark.objects.filter(
-            attempt_id__in=totals).values_list("attempt_id", "question_id", "awarded",
-                                               "maximum"):
+    rows = list(QuestionMark.objects.filter(attempt_id__in=totals).values_list(
+        "attempt_id", "question_id", "awarded", "maximum", "question__kind"))
+    for attempt_id, question_id, awarded, maximum, kind in rows:
         value = answers.get((attempt_id, question_id)) or []
-        chosen = tuple(value) if all(len(v) <= 8 for v in value) else ()
+        # option keys for choice questions; texts (gaps, essays) are not "options"
+        chosen = tuple(value) if kind in {"single", "multiple", "true_false"} else ()
         responses.setdefault(question_id, []).append(ItemResponse(
             awarded=float(awarded), maximum=float(maximum),
             paper_total=float(totals[attempt_id]), chosen=chosen))

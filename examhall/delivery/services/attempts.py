@@ -106,7 +106,7 @@ def _local_time(value: dt.datetime) -> str:
     return formats.date_format(value.astimezone(dt.UTC).astimezone(), "Y-m-d H:i")
 
 
-def _check_session_window(registration: Registration, now: dt.datetime) -> None:
+def check_session_window(registration: Registration, now: dt.datetime) -> None:
     session = registration.session
     if now < session.opens_at:
         raise ApplicationError(
@@ -231,7 +231,7 @@ def attempt_start(*, attempt_id: uuid.UUID) -> Attempt:
         if (steps[-1][0] if steps else attempt.state) == AttemptState.READY:
             registration = attempt.registration
             started_at = clock.now()
-            _check_session_window(registration, started_at)
+            check_session_window(registration, started_at)
             paper, question_ids, spec = _paper_for(attempt)
             itembank_services.questions_mark_delivered(question_ids=question_ids, at=started_at)
             duration = dt.timedelta(

@@ -12,7 +12,7 @@ from examhall.core import clock
 from examhall.core.errors import ApplicationError
 from examhall.delivery import statemachine
 from examhall.delivery.models import Attempt, AttemptState
-from examhall.delivery.services.attempts import _check_session_window
+from examhall.delivery.services.attempts import check_session_window
 from examhall.exams import selectors as exam_selectors
 
 
@@ -51,6 +51,6 @@ def candidate_login(
             status=403,
         )
     if attempt.state not in statemachine.STARTED_STATES:
-        _check_session_window(registration, clock.now())
+        check_session_window(registration, clock.now())
     return LoginResult(registration=registration, attempt=attempt)
 
