@@ -80,7 +80,8 @@ def attempt_out(view: selectors.AttemptView) -> dict[str, Any]:
         "questions": [
             {"id": question.id, "number": number, "kind": question.kind,
              "stem": question.stem, "options": question.options, "score": question.points,
-             "blanks": question.blanks}
+             "blanks": question.blanks,
+             "case": question.case.__dict__ if question.case else None}
             for number, question in enumerate(view.questions, start=1)
         ],
         "answers": view.answers,

@@ -14,6 +14,7 @@ from examhall.core import clock
 from examhall.core.errors import NotFound
 from examhall.delivery import checks
 from examhall.delivery.models import Answer, Attempt, AttemptState
+from examhall.itembank.formats.html_text import display_html
 from examhall.itembank.models import Question
 
 # Filled by grading (which depends on delivery, not the other way round).
@@ -27,9 +28,22 @@ def register_result_provider(provider: ResultProvider) -> None:
 
 
 @dataclass(frozen=True)
+class ShownCase:
+    """The shared material of a case, as the attempt showed it (its version then),
+    and where a sub-question stands in it: ``position`` (from 1) of ``size``."""
+
+    id: str
+    number: int  # the case's number in the paper, from 1
+    material: str  # safe HTML
+    position: int
+    size: int
+
+
+@dataclass(frozen=True)
 class ShownQuestion:
     """A question as this attempt shows it: its options in the candidate's order and
-    the points its paper section gives it. The correct answer never leaves."""
+    the points its paper section gives it; a case's sub-question also carries the
+    case's material. Texts are safe HTML. The correct answer never leaves."""
 
     id: str
     kind: str
@@ -37,15 +51,44 @@ class ShownQuestion:
     options: list[dict[str, Any]]
     points: str
     blanks: list[str]  # fill in the blanks: the gap keys, marked {{key}} in the stem
+    case: ShownCase | None = None
 
 
-def _shown(question: Question, spec: dict[str, Any]) -> ShownQuestion:
+def _shown(question: Question, spec: dict[str, Any], case: ShownCase | None) -> ShownQuestion:
     by_key = {str(option["key"]): option for option in question.options}
     order = spec.get("options") or list(by_key)
-    options = [{"key": key, "text": by_key[key]["text"]} for key in order if key in by_key]
-    return ShownQuestion(id=str(question.pk), kind=question.kind, stem=question.stem,
-                         options=options, points=str(spec.get("points") or question.score),
-                         blanks=[str(blank["key"]) for blank in question.blanks])
+    options = [{"key": key, "text": display_html(str(by_key[key]["text"]))}
+               for key in order if key in by_key]
+    return ShownQuestion(id=str(question.pk), kind=question.kind,
+                         stem=display_html(question.stem), options=options,
+                         points=str(spec.get("points") or question.score),
+                         blanks=[str(blank["key"]) for blank in question.blanks], case=case)
+
+
+def _shown_questions(question_ids: list[str], specs: dict[str, Any]) -> list[ShownQuestion]:
+    """The attempt's questions in its order, each case's material with its parts."""
+    case_of = {qid: str(specs.get(qid, {}).get("case") or "") for qid in question_ids}
+    wanted = {uuid.UUID(qid) for qid in question_ids}
+    wanted.update(uuid.UUID(case_id) for case_id in case_of.values() if case_id)
+    by_id = Question.objects.in_bulk(list(wanted))
+    sizes: dict[str, int] = {}
+    for case_id in case_of.values():
+        if case_id:
+            sizes[case_id] = sizes.get(case_id, 0) + 1
+    numbers: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    shown = []
+    for qid in question_ids:
+        case = None
+        case_id = case_of[qid]
+        if case_id and uuid.UUID(case_id) in by_id:
+            numbers.setdefault(case_id, len(numbers) + 1)
+            seen[case_id] = seen.get(case_id, 0) + 1
+            case = ShownCase(id=case_id, number=numbers[case_id],
+                             material=display_html(by_id[uuid.UUID(case_id)].stem),
+                             position=seen[case_id], size=sizes[case_id])
+        shown.append(_shown(by_id[uuid.UUID(qid)], specs.get(qid, {}), case))
+    return shown
 
 
 @dataclass(frozen=True)
@@ -100,10 +143,8 @@ def attempt_view(
     answers: dict[str, dict[str, Any]] = {}
     last_seq = 0
     if started and attempt.question_ids:
-        by_id = Question.objects.in_bulk([uuid.UUID(qid) for qid in attempt.question_ids])
-        specs = (attempt.paper_spec or {}).get("questions", {})
-        questions = [_shown(by_id[uuid.UUID(qid)], specs.get(qid, {}))
-                     for qid in attempt.question_ids]
+        questions = _shown_questions(list(attempt.question_ids),
+                                     (attempt.paper_spec or {}).get("questions", {}))
         rows = Answer.objects.filter(attempt=attempt).values_list(
             "question_id", "value", "marked", "seq"
         )

@@ -39,10 +39,12 @@ class Question(BaseModel):
         ESSAY = "essay", _("Short answer / essay")
         CASE = "case", _("Case (material with sub-questions)")
 
-    # Kinds the exam page can show and the server can mark today.
-    DELIVERABLE_KINDS = frozenset(
+    # Kinds a case may hold, and kinds a paper may hold (a case is delivered as
+    # its sub-questions under its material).
+    SUB_QUESTION_KINDS = frozenset(
         {Kind.SINGLE, Kind.MULTIPLE, Kind.TRUE_FALSE, Kind.FILL_BLANK, Kind.ESSAY}
     )
+    DELIVERABLE_KINDS = SUB_QUESTION_KINDS | {Kind.CASE}
 
     subject = models.ForeignKey(
         Subject, on_delete=models.PROTECT, related_name="questions", verbose_name=_("subject")

@@ -64,6 +64,7 @@ class DrawnQuestion:
     points: Decimal
     option_order: tuple[str, ...] = ()
     kind: str = ""
+    case_id: str = ""  # a sub-question: the case whose material it is shown under
 
 
 @dataclass

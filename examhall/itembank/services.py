@@ -16,11 +16,13 @@ import hashlib
 import io
 import uuid
 import zipfile
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from examhall.core.errors import ApplicationError
@@ -312,16 +314,34 @@ def question_revise(*, question: Question, changes: dict[str, Any]) -> Question:
     new.save()
     new.tags.set(tags)
     PaperQuestion.objects.filter(question=locked, paper__is_active=True).update(question=new)
+    # A case's current sub-questions follow its new material; attempts that showed
+    # the old material keep it (they record the case version they showed).
+    Question.objects.filter(parent=locked, is_current=True).update(parent=new)
     return new
 
 
 # --- papers ---------------------------------------------------------------------
 
 
+def _sub_questions(case_ids: Iterable[str]) -> dict[str, list[Question]]:
+    """The current sub-questions of these cases, in their order in each case."""
+    subs: dict[str, list[Question]] = {}
+    rows = (Question.objects.filter(parent_id__in=list(case_ids), is_current=True,
+                                    kind__in=Question.SUB_QUESTION_KINDS)
+            .only("id", "parent_id", "kind", "options", "score", "difficulty")
+            .order_by("position", "created_at"))
+    for sub in rows:
+        subs.setdefault(str(sub.parent_id), []).append(sub)
+    return subs
+
+
 def _rule_pool(paper: Paper) -> list[PoolItem]:
     questions = (
         Question.objects.filter(subject_id=paper.subject_id, is_current=True, parent=None,
                                 kind__in=Question.DELIVERABLE_KINDS)
+        # a case without a sub-question to answer is nothing to deliver
+        .exclude(Q(kind=Question.Kind.CASE) & ~Exists(Question.objects.filter(
+            parent=OuterRef("pk"), is_current=True, kind__in=Question.SUB_QUESTION_KINDS)))
         .only("id", "kind", "difficulty", "options").prefetch_related("tags")
         .order_by("created_at")
     )
@@ -355,8 +375,10 @@ def paper_draw(*, paper: Paper, seed: str) -> list[DrawnQuestion]:
                 "paper_rules_short",
                 _("The item bank cannot fill this subject's paper rules. Please contact the "
                   "exam office."), status=409)
-        return draw_paper(pool, rules, seed=seed, shuffle_questions=paper.shuffle_questions,
-                          shuffle_options=paper.shuffle_options)
+        drawn = draw_paper(pool, rules, seed=seed, shuffle_questions=paper.shuffle_questions,
+                           shuffle_options=paper.shuffle_options)
+        return _expand_cases(drawn, seed=seed, shuffle_options=paper.shuffle_options,
+                             section_points=True)
     entries = list(paper.entries.order_by("position").select_related("question"))
     pool = [PoolItem(id=str(e.question_id), kind=e.question.kind,
                      difficulty=e.question.difficulty,
@@ -372,8 +394,57 @@ def paper_draw(*, paper: Paper, seed: str) -> list[DrawnQuestion]:
         options = list(item.option_keys)
         if paper.shuffle_options and item.kind in {"single", "multiple"}:
             rng.shuffle(options)
-        drawn.append(DrawnQuestion(item.id, "", question.score, tuple(options), item.kind))
-    return drawn
+        drawn.append(DrawnQuestion(item.id, "", question.score, tuple(options), item.kind,
+                                   case_id=str(question.parent_id or "")))
+    return _expand_cases(drawn, seed=seed, shuffle_options=paper.shuffle_options,
+                         section_points=False)
+
+
+def _split_points(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """``total`` shared in proportion to ``weights`` (equal shares when they are all
+    zero), to the cent, the rounding remainder on the last share."""
+    count = len(weights)
+    whole = sum(weights, Decimal("0"))
+    shares = [
+        ((total * weight / whole) if whole else (total / count)).quantize(Decimal("0.01"))
+        for weight in weights
+    ]
+    shares[-1] += total - sum(shares, Decimal("0"))
+    return shares
+
+
+def _expand_cases(drawn: list[DrawnQuestion], *, seed: str, shuffle_options: bool,
+                  section_points: bool) -> list[DrawnQuestion]:
+    """Each case of a drawn paper in the place of its sub-questions (in their order
+    in the case; their options shuffled like any other's). Their points are their
+    own scores, or with ``section_points`` the case's section points shared in
+    proportion to those scores. A case with nothing to answer is refused (the
+    rule pool never holds one; a fixed paper may)."""
+    case_ids = [question.id for question in drawn if question.kind == Question.Kind.CASE]
+    if not case_ids:
+        return drawn
+    subs = _sub_questions(case_ids)
+    expanded: list[DrawnQuestion] = []
+    for question in drawn:
+        if question.kind != Question.Kind.CASE:
+            expanded.append(question)
+            continue
+        parts = subs.get(question.id, [])
+        if not parts:
+            raise ApplicationError(
+                "paper_not_deliverable",
+                _("This subject's paper holds a case question without sub-questions. "
+                  "Please contact the exam office."), status=409)
+        points = (_split_points(question.points, [sub.score for sub in parts])
+                  if section_points else [sub.score for sub in parts])
+        rng = rng_for(f"{seed}:{question.id}")
+        for sub, sub_points in zip(parts, points, strict=True):
+            options = [str(option["key"]) for option in sub.options]
+            if shuffle_options and sub.kind in {Question.Kind.SINGLE, Question.Kind.MULTIPLE}:
+                rng.shuffle(options)
+            expanded.append(DrawnQuestion(str(sub.pk), question.section, sub_points,
+                                          tuple(options), sub.kind, case_id=question.id))
+    return expanded
 
 
 @dataclass(frozen=True)

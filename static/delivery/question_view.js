@@ -17,6 +17,12 @@
  * (`name="q-<id>-text"`, `data-essay`, at most ESSAY_MAX_LENGTH characters)
  * with a live character count below it; `essayValue()` reads `[text]`.
  *
+ * Texts (stems, options, a case's material) arrive as safe HTML: the server
+ * keeps only simple formatting, tables and images (`display_html`), so they
+ * are set as markup. A case's sub-question shows the case's material in
+ * `#question-case` above its own stem ("Case 2 · part 1 of 3"), scrollable on
+ * its own so a long material never pushes the answer out of reach.
+ *
  * The view holds no exam state: the page passes the question, its answer and
  * its position, and wires the events. Each page creates its own view.
  */
@@ -51,8 +57,8 @@ export function renderOption(question, option, checked) {
     label.append(keySpan);
   }
   const text = document.createElement('span');
-  text.className = 'eh-option-text';
-  text.textContent = option.text;
+  text.className = 'eh-option-text eh-rich';
+  text.innerHTML = String(option.text ?? ''); // safe HTML from the server
   label.append(text);
   return label;
 }
@@ -83,8 +89,8 @@ export function renderBlankInput(question, key, position, value, strings) {
 const CLOSING_PUNCTUATION = /^[，。、；：？！）》〉」』】〕”’…,.;:?!)\]}%]+/;
 
 /**
- * The stem of a fill_blank question as nodes: its text (as text nodes, never
- * markup) with an input where each gap's `{{key}}` marker stands. A gap and
+ * The stem of a fill_blank question as nodes: its markup (safe HTML from the
+ * server) with an input where each gap's `{{key}}` marker stands. A gap and
  * the punctuation right after it stay on one line (`.eh-blank-group`).
  */
 export function renderFillBlankStem(question, value, strings) {
@@ -93,58 +99,70 @@ export function renderFillBlankStem(question, value, strings) {
     const text = Array.isArray(value) ? value[keys.indexOf(key)] : '';
     return typeof text === 'string' ? text : '';
   };
-  const stem = String(question.stem ?? '');
-  const parts = []; // strings (stem text) and elements (gaps), in order
-  const placed = new Set();
-  let last = 0;
-  for (const match of stem.matchAll(GAP_MARKER)) {
-    const key = match[1].trim();
-    const position = keys.indexOf(key);
-    if (position < 0) {
-      continue; // not a gap of this question: left as text
+  const slots = []; // the gap key of each placeholder, in order
+  const markup = String(question.stem ?? '').replace(GAP_MARKER, (marker, rawKey) => {
+    const key = rawKey.trim();
+    if (!keys.includes(key)) {
+      return marker; // not a gap of this question: left as text
     }
-    parts.push(stem.slice(last, match.index));
+    slots.push(key);
+    return `<span data-gap-slot="${slots.length - 1}"></span>`;
+  });
+  const holder = document.createElement('div');
+  holder.innerHTML = markup;
+  const placed = new Set();
+  for (const slot of holder.querySelectorAll('span[data-gap-slot]')) {
+    const key = slots[Number(slot.dataset.gapSlot)];
+    const position = keys.indexOf(key);
+    let gap;
     if (placed.has(key)) {
       // The same gap marked twice: one input only; the repeat names it.
-      const repeat = document.createElement('span');
-      repeat.className = 'eh-blank-repeat';
-      repeat.textContent = format(strings.blank, { number: position + 1 });
-      parts.push(repeat);
+      gap = document.createElement('span');
+      gap.className = 'eh-blank-repeat';
+      gap.textContent = format(strings.blank, { number: position + 1 });
     } else {
-      parts.push(renderBlankInput(question, key, position, valueOf(key), strings));
+      gap = renderBlankInput(question, key, position, valueOf(key), strings);
       placed.add(key);
     }
-    last = match.index + match[0].length;
+    const next = slot.nextSibling;
+    const punctuation = next?.nodeType === Node.TEXT_NODE
+      ? next.data.match(CLOSING_PUNCTUATION) : null;
+    if (punctuation) {
+      const group = document.createElement('span');
+      group.className = 'eh-blank-group';
+      group.append(gap, document.createTextNode(punctuation[0]));
+      next.data = next.data.slice(punctuation[0].length);
+      slot.replaceWith(group);
+    } else {
+      slot.replaceWith(gap);
+    }
   }
-  parts.push(stem.slice(last));
   keys.forEach((key, position) => {
     if (!placed.has(key)) {
-      parts.push(' ', renderBlankInput(question, key, position, valueOf(key), strings));
+      holder.append(' ', renderBlankInput(question, key, position, valueOf(key), strings));
     }
   });
+  return [...holder.childNodes];
+}
 
-  const nodes = [];
-  for (let index = 0; index < parts.length; index += 1) {
-    const part = parts[index];
-    if (typeof part === 'string') {
-      if (part) {
-        nodes.push(document.createTextNode(part));
-      }
-      continue;
-    }
-    const next = parts[index + 1];
-    const punctuation = typeof next === 'string' ? next.match(CLOSING_PUNCTUATION) : null;
-    if (!punctuation) {
-      nodes.push(part);
-      continue;
-    }
-    const group = document.createElement('span');
-    group.className = 'eh-blank-group';
-    group.append(part, document.createTextNode(punctuation[0]));
-    nodes.push(group);
-    parts[index + 1] = next.slice(punctuation[0].length);
+/** A case's material above its sub-question (hidden for other questions). */
+function renderCase(el, question, strings) {
+  const { case: shownCase } = question;
+  el.caseSection.hidden = !shownCase;
+  if (!shownCase) {
+    el.caseMaterial.replaceChildren();
+    delete el.caseSection.dataset.caseId;
+    return;
   }
-  return nodes;
+  el.caseTitle.textContent = format(strings.caseTitle, {
+    number: shownCase.number, position: shownCase.position, size: shownCase.size,
+  });
+  if (el.caseSection.dataset.caseId !== shownCase.id) {
+    // A new case: its material from the top. The same case: the reader's place is kept.
+    el.caseMaterial.innerHTML = String(shownCase.material ?? ''); // safe HTML
+    el.caseMaterial.scrollTop = 0;
+    el.caseSection.dataset.caseId = shownCase.id;
+  }
 }
 
 export const ESSAY_MAX_LENGTH = 20000; // the server refuses longer texts
@@ -199,8 +217,9 @@ export function renderEssayAnswer(question, value, strings) {
 }
 
 /**
- * `el`: the page's elements (question, number, kind, score, stem, fieldset,
- * options, essay, markToggle, markIcon, markLabel, prev, nextLabel).
+ * `el`: the page's elements (question, number, kind, score, stem, caseSection,
+ * caseTitle, caseMaterial, fieldset, options, essay, markToggle, markIcon,
+ * markLabel, prev, nextLabel).
  */
 export function createQuestionView({ el, strings, lang }) {
   function renderMarkToggle(marked) {
@@ -218,10 +237,11 @@ export function createQuestionView({ el, strings, lang }) {
     el.kind.textContent = strings[`kind_${question.kind}`] || question.kind;
     el.score.textContent = format(strings.score, { score: formatNumber(question.score, lang) });
     const fillBlank = question.kind === 'fill_blank';
+    renderCase(el, question, strings);
     if (fillBlank) {
       el.stem.replaceChildren(...renderFillBlankStem(question, answer.value, strings));
     } else {
-      el.stem.textContent = question.stem;
+      el.stem.innerHTML = String(question.stem ?? ''); // safe HTML from the server
     }
     el.stem.classList.toggle('eh-stem-blanks', fillBlank);
     const essay = question.kind === 'essay';

@@ -205,11 +205,18 @@ def _paper_for(attempt: Attempt) -> tuple[Paper, list[str], dict[str, Any]]:
         "seed": seed,
         "questions": {
             question.id: {"kind": kinds[question.id], "section": question.section,
-                          "points": str(question.points), "options": list(question.option_order)}
+                          "points": str(question.points), "options": list(question.option_order),
+                          **({"case": question.case_id} if question.case_id else {})}
             for question in drawn
         },
     }
     return paper, question_ids, spec
+
+
+def _delivered_ids(question_ids: list[str], spec: dict[str, Any]) -> list[str]:
+    """The questions a start shows: the paper's, and the cases whose material it shows."""
+    cases = {entry["case"] for entry in spec["questions"].values() if entry.get("case")}
+    return [*question_ids, *sorted(cases)]
 
 
 def attempt_start(*, attempt_id: uuid.UUID) -> Attempt:
@@ -233,7 +240,8 @@ def attempt_start(*, attempt_id: uuid.UUID) -> Attempt:
             started_at = clock.now()
             check_session_window(registration, started_at)
             paper, question_ids, spec = _paper_for(attempt)
-            itembank_services.questions_mark_delivered(question_ids=question_ids, at=started_at)
+            itembank_services.questions_mark_delivered(
+                question_ids=_delivered_ids(question_ids, spec), at=started_at)
             duration = dt.timedelta(
                 minutes=registration.session.duration_minutes + registration.extra_minutes
             )

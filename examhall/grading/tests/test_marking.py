@@ -138,3 +138,28 @@ def test_a_broken_marking_form_gets_a_message_a_grader_can_act_on(graders, clien
         response = client.post(f"/marking/{essay.pk}/", data, follow=True)
         [message] = [str(m) for m in response.context["messages"]]
         assert "invalid literal" not in message and message
+
+
+def test_an_essay_in_a_case_is_marked_beside_its_material(graders, client):
+    _e, subject, _se, _r, [(registration, id_number)] = factories.make_sitting(questions=0)
+    case = Question.objects.create(
+        subject=subject, kind="case", score=10,
+        stem="<p>某水泥厂的核查资料如下：</p><table><tr><td>熟料产量</td><td>120 万吨</td></tr>"
+             "</table>")
+    essay = Question.objects.create(subject=subject, kind="essay", score=10, parent=case,
+                                    stem="<p>指出核查中应关注的 <b>两项</b> 数据。</p>")
+    PaperQuestion.objects.create(paper=subject.papers.get(), question=case, position=1)
+    candidate = CandidateClient(registration, id_number)
+    candidate.login()
+    [shown] = candidate.start()["questions"]
+    candidate.save(shown["id"], ["熟料产量与燃料消耗量。"])
+    assert candidate.post("/submit").json()["state"] == "submitted"
+
+    grader = graders[0]
+    grader.user_permissions.add(Permission.objects.get(codename="mark_answers"))
+    client.force_login(grader)
+    queue = client.get("/marking/").content.decode()
+    assert "指出核查中应关注的 两项 数据。" in queue  # the text, without its markup
+    page = client.get(f"/marking/{essay.pk}/").content.decode()
+    assert "<td>熟料产量</td>" in page  # the case's material, as a table
+    assert "<b>两项</b>" in page and "&lt;b&gt;" not in page

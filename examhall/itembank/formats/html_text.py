@@ -143,3 +143,15 @@ class _TextOnly(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.parts.append(data)
+
+
+_MARKUP = re.compile(r"</?(?:" + "|".join(sorted(ALLOWED_TAGS)) + r")\b", re.IGNORECASE)
+
+
+def display_html(text: str) -> str:
+    """A stored item text as safe HTML for a page: simple HTML (from an import) is
+    cleaned; plain text (typed in the admin, the demo seed) is escaped and keeps its
+    line breaks."""
+    if _MARKUP.search(text):
+        return clean_html(text)
+    return escape_text(text).replace("\r\n", "\n").replace("\n", "<br>")

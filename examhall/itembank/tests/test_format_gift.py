@@ -113,6 +113,8 @@ def demo_items() -> list[Item]:
     items = []
     for questions in DEMO_QUESTIONS.values():
         for question in questions:
+            if question["kind"] == "case":
+                continue  # GIFT has no cases; the choice questions are the test
             items.append(Item(
                 kind=question["kind"], stem=question["stem"], title=question["key"],
                 identifier=question["key"], explanation=question.get("explanation", ""),

@@ -112,6 +112,7 @@ def test_the_chinese_demo_bank_survives_a_round_trip():
              options=[Option(option["key"], option["text"], option["key"] in question["answer"])
                       for option in question["options"]])
         for questions in DEMO_QUESTIONS.values() for question in questions
+        if question["kind"] != "case"  # Moodle XML has no cases
     ]
 
     back = round_trip(items)

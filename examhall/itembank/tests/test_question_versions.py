@@ -68,7 +68,7 @@ def test_admin_edit_of_a_delivered_question_saves_a_version(started_attempt, adm
     assert Question.objects.get(family_id=old.family_id, is_current=True).stem == "管理员改的题干"
 
 
-def test_paper_with_a_kind_not_deliverable_yet_is_refused_clearly():
+def test_paper_with_a_case_without_sub_questions_is_refused_clearly():
     _exam, subject, _se, _r, [(registration, _id)] = factories.make_sitting(questions=1)
     paper = subject.papers.get()
     case = Question.objects.create(subject=subject, kind="case", stem="案例材料", score=10)
