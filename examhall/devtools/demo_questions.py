@@ -319,6 +319,78 @@ DEMO_QUESTIONS: Final[dict[str, list[dict]]] = {
                 "这类措施通常被优先纳入企业减排路线图。"
             ),
         },
+        {
+            # A case: shared material (a table of example data) with four parts,
+            # one of them an essay marked by graders.
+            "key": "cemt-case-01",
+            "kind": "case",
+            "stem": (
+                "<p>某企业2025年度能源消耗数据如下表（均为示例数据），请根据材料回答各小题。</p>"
+                "<table><caption>2025年度能源消耗（示例）</caption>"
+                "<tr><th>项目</th><th>数值</th></tr>"
+                "<tr><td>燃煤消耗量</td><td>500,000 t</td></tr>"
+                "<tr><td>燃煤低位发热量</td><td>24 GJ/t</td></tr>"
+                "<tr><td>燃煤单位热值含碳量</td><td>0.025 tC/GJ</td></tr>"
+                "<tr><td>碳氧化率</td><td>99%</td></tr>"
+                "<tr><td>外购电力</td><td>20,000 MWh</td></tr>"
+                "<tr><td>电网排放因子（示例取值）</td><td>0.5703 tCO2/MWh</td></tr>"
+                "</table>"
+            ),
+            "score": 16,
+            "explanation": "本题考查化石燃料燃烧排放与外购电力间接排放的核算及核查要点。",
+            "parts": [
+                {
+                    "key": "cemt-case-01-1",
+                    "kind": "single",
+                    "stem": "该企业燃煤燃烧产生的CO2排放量为：",
+                    "options": _opts("297,000 tCO2", "1,089,000 tCO2", "1,100,000 tCO2",
+                                     "1,078,110 tCO2"),
+                    "answer": ["B"],
+                    "score": 3,
+                    "explanation": (
+                        "活动数据=500,000 t×24 GJ/t=12,000,000 GJ；排放量=12,000,000×0.025×99%×44/12"
+                        "=1,089,000 tCO2。297,000为未乘44/12的碳量，1,100,000漏乘了碳氧化率。"
+                    ),
+                },
+                {
+                    "key": "cemt-case-01-2",
+                    "kind": "fill_blank",
+                    "stem": "按表中取值，外购电力对应的间接排放量为 {{1}} tCO2。",
+                    "blanks": [{"key": "1", "answers": ["11406"], "numeric": True,
+                                "tolerance": "1"}],
+                    "score": 2,
+                    "explanation": "间接排放量=外购电量×电网排放因子=20,000 MWh×0.5703 tCO2/MWh=11,406 tCO2。",
+                },
+                {
+                    "key": "cemt-case-01-3",
+                    "kind": "true_false",
+                    "stem": "外购电力产生的排放属于该企业的范围一（直接）排放。",
+                    "options": _tf(),
+                    "answer": ["F"],
+                    "score": 1,
+                    "explanation": (
+                        "按GHG Protocol，外购电力在发电环节产生的排放属于报告企业的范围二（能源间接）排放，"
+                        "范围一为企业拥有或控制的排放源产生的直接排放。"
+                    ),
+                },
+                {
+                    "key": "cemt-case-01-4",
+                    "kind": "essay",
+                    "stem": (
+                        "核查机构核查该企业燃煤燃烧排放时，应重点核对哪些数据？"
+                        "请至少列出三项，并说明各自的证据来源。"
+                    ),
+                    "reference_answer": (
+                        "①燃煤消耗量：生产台账、入厂与入炉计量记录、盘存记录，并与采购发票、结算单交叉核对；"
+                        "②低位发热量：检测报告，核对检测方法、频次是否符合核算指南要求；"
+                        "③单位热值含碳量（或元素碳含量）：化验报告及检测机构资质，使用缺省值时核对是否符合规定；"
+                        "④碳氧化率：取值依据；⑤计量器具的检定、校准记录。"
+                    ),
+                    "score": 10,
+                    "explanation": "每答出一项关键数据并说明证据来源得约3分，最多10分。",
+                },
+            ],
+        },
     ],
     # ------------------------------------------------------------------
     # 碳资产管理（中级）：碳资产、碳市场、碳金融

@@ -114,17 +114,26 @@ def _questions_and_papers(subjects: dict[str, Subject]) -> None:
             subject=subject, name=f"{subject.display_name} 模拟卷"
         )
         for position, item in enumerate(items, start=1):
-            question, _ = Question.objects.get_or_create(
-                subject=subject, external_key=item["key"],
-                defaults={
-                    "kind": item["kind"], "stem": item["stem"], "options": item["options"],
-                    "answer": item["answer"], "score": item["score"],
-                    "explanation": item["explanation"],
-                },
-            )
+            question = _demo_question(subject, item)
+            for part_position, part in enumerate(item.get("parts", []), start=1):
+                _demo_question(subject, part, parent=question, position=part_position)
             PaperQuestion.objects.get_or_create(
                 paper=paper, question=question, defaults={"position": position}
             )
+
+
+def _demo_question(subject: Subject, item: dict, *, parent: Question | None = None,
+                   position: int = 0) -> Question:
+    question, _ = Question.objects.get_or_create(
+        subject=subject, external_key=item["key"], is_current=True,
+        defaults={
+            "kind": item["kind"], "stem": item["stem"], "options": item.get("options", []),
+            "answer": item.get("answer", []), "blanks": item.get("blanks", []),
+            "reference_answer": item.get("reference_answer", ""), "score": item["score"],
+            "explanation": item["explanation"], "parent": parent, "position": position,
+        },
+    )
+    return question
 
 
 def _candidates(exam: Exam, subjects: dict[str, Subject], session: Session,

@@ -57,8 +57,16 @@ def test_every_demo_question_is_well_formed():
         assert set(question.answer) <= set(keys), question.external_key
         if question.kind in {"single", "true_false"}:
             assert len(question.answer) == 1
-        else:
+        elif question.kind == "multiple":
             assert len(question.answer) >= 2
+        elif question.kind == "fill_blank":
+            assert question.blanks and all(blank["answers"] for blank in question.blanks)
+            assert all(f"{{{{{blank['key']}}}}}" in question.stem for blank in question.blanks)
+        elif question.kind == "essay":
+            assert question.reference_answer, question.external_key
+        else:
+            assert question.kind == "case"
+            assert question.sub_questions.count() >= 2, question.external_key
 
 
 def test_demo_candidate_can_sign_in_and_start():
@@ -69,7 +77,23 @@ def test_demo_candidate_can_sign_in_and_start():
     assert len(candidate.start()["questions"]) >= 10
 
 
-def test_demo_grader_may_open_the_marking_queue(client):
+def test_demo_grader_marks_the_essay_of_a_demo_candidate(client):
+    """The advanced subject's paper holds a case with an essay: once a demo candidate
+    submits, the demo grader finds the answer in the queue and marks it."""
     seed.seed_demo()
+    name, first17, ticket, _subject = next(
+        row for row in seed.CANDIDATES if row[3] == "CEMT-ADV")
+    registration = Registration.objects.get(ticket_number=ticket)
+    candidate = CandidateClient(registration, seed.full_id_number(first17))
+    assert candidate.login().status_code == 200
+    questions = candidate.start()["questions"]
+    essay = next(q for q in questions if q["kind"] == "essay")
+    assert "<table>" in essay["case"]["material"]
+    candidate.save(essay["id"], ["燃煤消耗量、低位发热量、单位热值含碳量。"])
+    assert candidate.post("/submit").json()["state"] == "submitted"
+
     assert client.login(username="grader", password="examhall-grader")
-    assert client.get("/marking/").status_code == 200
+    assert "核查机构核查该企业燃煤燃烧排放时" in client.get("/marking/").content.decode()
+    page = client.get(f"/marking/{essay['id']}/").content.decode()
+    assert "燃煤消耗量、低位发热量、单位热值含碳量。" in page
+    assert name not in page and ticket not in page
