@@ -17,10 +17,15 @@ from examhall.exams.models import Exam
 
 @dataclass(frozen=True)
 class CheckStatus:
+    """A check's state for an attempt. ``action_url``/``action_label``: where the
+    candidate goes to do it (a page of its own, e.g. identity verification)."""
+
     name: str
     label: str
     passed: bool
     detail: str
+    action_url: str = ""
+    action_label: str = ""
 
 
 Evaluator = Callable[[Attempt], CheckStatus]

@@ -58,6 +58,8 @@ class CheckOut(Schema):
     label: str
     passed: bool
     detail: str
+    action_url: str = ""
+    action_label: str = ""
 
 
 class AttemptOut(Schema):

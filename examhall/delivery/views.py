@@ -74,7 +74,8 @@ def _page_for_state(state: str) -> str:
     return "delivery:check"
 
 
-def _attempt_page(request: HttpRequest, page: str, template: str) -> HttpResponse:
+def _attempt_page(request: HttpRequest, page: str, template: str,
+                  context: dict[str, object] | None = None) -> HttpResponse:
     """Render ``page`` for the signed-in attempt, or send the browser where it belongs."""
     signed_in = _signed_in_attempt(request)
     if signed_in is None:
@@ -82,7 +83,15 @@ def _attempt_page(request: HttpRequest, page: str, template: str) -> HttpRespons
     attempt, token = signed_in
     if _page_for_state(attempt.state) != page:
         return redirect(_page_for_state(attempt.state))
-    return render(request, template, _page_context(attempt, token))
+    return render(request, template, {**_page_context(attempt, token), **(context or {})})
+
+
+def check_stage_page(request: HttpRequest, template: str,
+                     context: dict[str, object] | None = None) -> HttpResponse:
+    """A page of the check stage (device check, identity verification, ...) for the
+    signed-in attempt; an attempt past that stage is sent to its own page. The
+    template gets what the check page gets (attempt_id, token, exam, registration…)."""
+    return _attempt_page(request, "delivery:check", template, context)
 
 
 def check(request: HttpRequest) -> HttpResponse:

@@ -68,6 +68,14 @@ function renderCheck(check) {
     body.append(detail);
   }
   item.append(icon, body);
+  if (check.action_url && !check.passed) {
+    // A check done on a page of its own (device check, identity verification).
+    const action = document.createElement('a');
+    action.className = 'btn btn-outline-primary btn-sm ms-auto align-self-center eh-check-action';
+    action.href = check.action_url;
+    action.textContent = check.action_label || strings.open;
+    item.append(action);
+  }
   return item;
 }
 
