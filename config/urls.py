@@ -10,6 +10,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("examhall.grading.urls")),
+    path("", include("examhall.devicecheck.urls")),
+    path("", include("examhall.identity.urls")),
     path("", include("examhall.delivery.urls")),
 ]
 if settings.DEBUG:

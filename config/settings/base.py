@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "examhall.candidates",
     "examhall.itembank",
     "examhall.delivery",
+    "examhall.devicecheck",
+    "examhall.identity",
     "examhall.grading",
     "examhall.devtools",
 ]

@@ -44,7 +44,7 @@ class AttemptTokenAuth(HttpBearer):
 attempt_auth = AttemptTokenAuth()
 
 
-def _credential_for(request: HttpRequest, attempt_id: uuid.UUID) -> tokens.AttemptCredential:
+def credential_for(request: HttpRequest, attempt_id: uuid.UUID) -> tokens.AttemptCredential:
     credential: tokens.AttemptCredential = request.auth  # type: ignore[attr-defined]
     if credential.attempt_id != attempt_id:
         # Someone else's attempt: answer exactly as for one that does not exist.
@@ -52,8 +52,8 @@ def _credential_for(request: HttpRequest, attempt_id: uuid.UUID) -> tokens.Attem
     return credential
 
 
-def _own_attempt(request: HttpRequest, attempt_id: uuid.UUID) -> Attempt:
-    credential = _credential_for(request, attempt_id)
+def own_attempt(request: HttpRequest, attempt_id: uuid.UUID) -> Attempt:
+    credential = credential_for(request, attempt_id)
     return selectors.attempt_for_candidate(
         attempt_id=credential.attempt_id, registration_id=credential.registration_id
     )
@@ -127,14 +127,14 @@ def login(request: HttpRequest, exam_code: str, payload: LoginIn) -> dict[str, A
 
 @router.get("/attempts/{attempt_id}", response={200: AttemptOut, **ERRORS}, auth=attempt_auth)
 def attempt_detail(request: HttpRequest, attempt_id: uuid.UUID) -> dict[str, Any]:
-    return attempt_out(selectors.attempt_view(attempt=_own_attempt(request, attempt_id)))
+    return attempt_out(selectors.attempt_view(attempt=own_attempt(request, attempt_id)))
 
 
 @router.get("/attempts/{attempt_id}/status", response={200: AttemptStatusOut, **ERRORS},
             auth=attempt_auth)
 def attempt_status(request: HttpRequest, attempt_id: uuid.UUID) -> dict[str, Any]:
     """State, deadline and the server's time: the exam page polls this to stay in sync."""
-    credential = _credential_for(request, attempt_id)
+    credential = credential_for(request, attempt_id)
     return selectors.attempt_status(attempt_id=attempt_id,
                                     registration_id=credential.registration_id)
 
@@ -142,9 +142,9 @@ def attempt_status(request: HttpRequest, attempt_id: uuid.UUID) -> dict[str, Any
 @router.post("/attempts/{attempt_id}/checks", response={200: AttemptOut, **ERRORS},
              auth=attempt_auth)
 def attempt_checks(request: HttpRequest, attempt_id: uuid.UUID) -> dict[str, Any]:
-    _own_attempt(request, attempt_id)
+    own_attempt(request, attempt_id)
     _attempt, statuses = services.attempt_refresh_checks(attempt_id=attempt_id)
-    attempt = _own_attempt(request, attempt_id)
+    attempt = own_attempt(request, attempt_id)
     return attempt_out(selectors.attempt_view(attempt=attempt, statuses=statuses))
 
 
@@ -155,7 +155,7 @@ def attempt_checks(request: HttpRequest, attempt_id: uuid.UUID) -> dict[str, Any
 @router.post("/attempts/{attempt_id}/start", response={200: AttemptOut, **ERRORS},
              auth=attempt_auth)
 def attempt_start(request: HttpRequest, attempt_id: uuid.UUID) -> dict[str, Any]:
-    _credential_for(request, attempt_id)
+    credential_for(request, attempt_id)
     attempt = services.attempt_start(attempt_id=attempt_id)
     return attempt_out(selectors.attempt_view(attempt=attempt))
 
@@ -166,7 +166,7 @@ async def attempt_answers(
     request: HttpRequest, attempt_id: uuid.UUID, payload: AnswersIn
 ) -> dict[str, Any]:
     """Autosave (hot path): verified by token, one attempt read, one upsert per change."""
-    _credential_for(request, attempt_id)
+    credential_for(request, attempt_id)
     changes = [
         services.AnswerChange(
             question_id=save.question_id,
@@ -184,6 +184,6 @@ async def attempt_answers(
 @router.post("/attempts/{attempt_id}/submit", response={200: AttemptOut, **ERRORS},
              auth=attempt_auth)
 def attempt_submit(request: HttpRequest, attempt_id: uuid.UUID) -> dict[str, Any]:
-    _credential_for(request, attempt_id)
+    credential_for(request, attempt_id)
     attempt = services.attempt_submit(attempt_id=attempt_id)
     return attempt_out(selectors.attempt_view(attempt=attempt))
