@@ -20,12 +20,16 @@ class CheckStatus:
     """A check's state for an attempt. ``action_url``/``action_label``: where the
     candidate goes to do it (a page of its own, e.g. identity verification)."""
 
+
     name: str
     label: str
     passed: bool
     detail: str
     action_url: str = ""
     action_label: str = ""
+    # The attempt's state while this is the first required check not passed
+    # (an AttemptState value; empty: plain "checking").
+    stage: str = ""
 
 
 Evaluator = Callable[[Attempt], CheckStatus]

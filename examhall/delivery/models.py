@@ -14,6 +14,9 @@ from examhall.itembank.models import Paper, Question
 class AttemptState(models.TextChoices):
     REGISTERED = "registered", _("Registered")
     CHECKING = "checking", _("Checking")
+    DEVICE_CHECK = "device_check", _("Device check")
+    IDENTITY_CHECK = "identity_check", _("Identity verification")
+    IDENTITY_REVIEW = "identity_review", _("Identity review by a proctor")
     READY = "ready", _("Ready to start")
     IN_PROGRESS = "in_progress", _("In progress")
     PAUSED = "paused", _("Paused")

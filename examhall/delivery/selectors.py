@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from examhall.core import clock
 from examhall.core.errors import NotFound
-from examhall.delivery import checks
+from examhall.delivery import checks, statemachine
 from examhall.delivery.models import Answer, Attempt, AttemptState
 from examhall.itembank.formats.html_text import display_html
 from examhall.itembank.models import Question
@@ -136,9 +136,7 @@ def attempt_status(*, attempt_id: uuid.UUID, registration_id: uuid.UUID) -> dict
 def attempt_view(
     *, attempt: Attempt, statuses: list[checks.CheckStatus] | None = None
 ) -> AttemptView:
-    started = attempt.state not in {
-        AttemptState.REGISTERED, AttemptState.CHECKING, AttemptState.READY
-    }
+    started = attempt.state not in statemachine.PRE_START_STATES
     questions: list[ShownQuestion] = []
     answers: dict[str, dict[str, Any]] = {}
     last_seq = 0

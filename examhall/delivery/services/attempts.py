@@ -138,19 +138,28 @@ def check_session_window(registration: Registration, now: dt.datetime) -> None:
 
 
 def _check_steps(attempt: Attempt) -> tuple[list[Step], list[checks.CheckStatus]]:
-    """The steps the checks call for: enter ``checking`` on first visit, ``ready``
-    once every required check passed, back to ``checking`` if one no longer does."""
+    """The steps the checks call for: enter ``checking`` on first visit, then the
+    state of the first required check not passed (device check, identity check,
+    identity review…), ``ready`` once every one passed, and back if one no longer
+    does. Nothing once the attempt has started."""
     steps: list[Step] = []
     state = attempt.state
     if state == AttemptState.REGISTERED:
         steps.append((AttemptState.CHECKING, "check page opened", {}))
         state = AttemptState.CHECKING
     statuses = checks.evaluate_checks(attempt)
-    all_passed = all(status.passed for status in statuses)
-    if state == AttemptState.CHECKING and all_passed:
-        steps.append((AttemptState.READY, "every required check passed", {}))
-    elif state == AttemptState.READY and not all_passed:
-        steps.append((AttemptState.CHECKING, "a required check no longer passes", {}))
+    if state not in statemachine.PRE_START_STATES:
+        return steps, statuses
+    pending = next((status for status in statuses if not status.passed), None)
+    target = AttemptState.READY if pending is None else (pending.stage or AttemptState.CHECKING)
+    if target != state:
+        if target == AttemptState.READY:
+            reason = "every required check passed"
+        elif state == AttemptState.READY:
+            reason = f"a required check no longer passes: {pending.name}"  # type: ignore[union-attr]
+        else:
+            reason = f"waiting for: {pending.name}"  # type: ignore[union-attr]
+        steps.append((target, reason, {}))
     return steps, statuses
 
 
