@@ -52,6 +52,7 @@ bench: $(STAMP) var
 	$(PY) bench/autosave.py
 	$(PY) bench/login_start.py
 	$(PY) bench/itembank.py
+	$(PY) bench/vision.py
 
 ## Rebuild translation catalogues (needs GNU gettext); the .mo files are committed.
 messages: $(STAMP)
