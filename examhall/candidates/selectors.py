@@ -195,3 +195,15 @@ def registration_for_ticket_and_id(*, exam: Exam, ticket_number: str, id_number:
                                pii.lookup_hash(normalised)):
         raise wrong_pair
     return registration
+
+
+def registration_for_exam_and_id(*, exam_id: object, id_number: str) -> Registration | None:
+    """The registration of this exam whose candidate has this ID number (by its keyed
+    hash), e.g. to match a photo named after the ID number; None when not exactly one."""
+    normalised = idnumbers.normalise(id_number)
+    if not normalised:
+        return None
+    found = list(Registration.objects.select_related("candidate")
+                 .filter(exam_id=exam_id, candidate__id_number_hash=pii.lookup_hash(normalised))
+                 [:2])
+    return found[0] if len(found) == 1 else None

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from examhall.identity import views
 
 app_name = "identity"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("attempt/identity/", views.page, name="page"),
+]

@@ -103,8 +103,9 @@ export function createApiClient({
       Accept: 'application/json',
       'Accept-Language': document.documentElement.lang || '',
     };
-    if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
+    const form = typeof FormData !== 'undefined' && body instanceof FormData;
+    if (body !== undefined && !form) {
+      headers['Content-Type'] = 'application/json'; // a FormData sets its own (multipart)
     }
     if (token) {
       headers.Authorization = `Bearer ${token}`;
@@ -119,7 +120,7 @@ export function createApiClient({
       response = await fetch(joinUrl(base, path), {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined || form ? body : JSON.stringify(body),
         cache: 'no-store',
         credentials: 'same-origin',
         signal: controller.signal,

@@ -1,0 +1,40 @@
+"""Identity reads: an exam's policy, a candidate's reference photo, the review queue."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+
+from examhall.exams.models import Exam
+from examhall.identity.models import EnrolmentPhoto, IdentityCheck, IdentityPolicy
+
+
+def policy_for(exam: Exam) -> IdentityPolicy:
+    """The exam's identity policy (the defaults when the office set none)."""
+    return IdentityPolicy.objects.filter(exam=exam).first() or IdentityPolicy(exam=exam)
+
+
+def current_reference(*, candidate_id: uuid.UUID, mode: str) -> EnrolmentPhoto | None:
+    """The photo a verification compares with. An office's upload always counts; a
+    first capture counts while it is not rejected (waiting for review or approved),
+    and only for exams that take first captures."""
+    photo = EnrolmentPhoto.objects.filter(candidate_id=candidate_id, is_current=True).first()
+    if photo is None or photo.review == EnrolmentPhoto.Review.REJECTED:
+        return None
+    if photo.source == EnrolmentPhoto.Source.FIRST_CAPTURE and \
+            mode != IdentityPolicy.Mode.FIRST_CAPTURE:
+        return None
+    return photo
+
+
+def identity_check_of(attempt_id: uuid.UUID) -> IdentityCheck | None:
+    return IdentityCheck.objects.filter(attempt_id=attempt_id).first()
+
+
+def reviews_waiting() -> QuerySet[IdentityCheck]:
+    """Identity checks waiting for a proctor, oldest first."""
+    return (IdentityCheck.objects.filter(status=IdentityCheck.Status.REVIEW)
+            .select_related("attempt__registration__candidate", "attempt__registration__room",
+                            "reference")
+            .order_by("updated_at"))
