@@ -160,3 +160,24 @@ def identity_review(request: HttpRequest, attempt_id: uuid.UUID,
                                             approve=payload.decision == "approve",
                                             actor=reviewer, note=payload.note)
     return _review_out(check)
+
+
+class PhotoReviewOut(Schema):
+    photo_id: uuid.UUID
+    review: str
+    is_current: bool
+
+
+@router.post("/proctor/enrolment-photos/{photo_id}/review",
+             response={200: PhotoReviewOut, **ERRORS}, auth=django_auth)
+def enrolment_photo_review(request: HttpRequest, photo_id: uuid.UUID,
+                           payload: ReviewIn) -> dict[str, Any]:
+    """Approve or reject a first capture kept as a candidate's reference photo."""
+    reviewer = _reviewer(request)
+    if payload.decision not in {"approve", "reject"}:
+        raise ApplicationError("invalid_input", _("The decision is approve or reject."),
+                               status=422)
+    photo = services.enrolment_photo_review(photo_id=photo_id,
+                                            approve=payload.decision == "approve",
+                                            actor=reviewer)
+    return {"photo_id": photo.pk, "review": photo.review, "is_current": photo.is_current}

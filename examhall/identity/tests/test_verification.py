@@ -18,6 +18,7 @@ from examhall.delivery.tests.helpers import CandidateClient
 from examhall.devtools import factories
 from examhall.identity import services
 from examhall.identity.models import EnrolmentPhoto, IdentityCapture, IdentityCheck, IdentityPolicy
+from examhall.identity.selectors import current_reference
 from examhall.identity.tests.frames import frame, frame_array, jpeg, photo_bytes
 from examhall.vision.faces import detect_faces
 from examhall.vision.synthetic import turning_frames
@@ -253,3 +254,21 @@ def test_no_try_once_the_exam_has_started():
     assert Attempt.objects.get().state == "in_progress"
     response = client.post("/identity/captures")
     assert response.status_code == 409 and response.json()["error"]["code"] == "attempt_started"
+
+
+def test_a_proctor_rejects_a_first_capture_and_the_next_try_takes_a_new_one(client,
+                                                                         django_user_model):
+    _exam, [candidate] = _sitting(enrol=None, mode="first_capture")
+    assert _try(candidate, [frame("biden")]).json()["passed"] is True
+    photo = EnrolmentPhoto.objects.get()
+    proctor = django_user_model.objects.create_user("proctor3")
+    proctor.user_permissions.add(Permission.objects.get(codename="review_identity"))
+    client.force_login(proctor)
+    url = f"/api/proctor/enrolment-photos/{photo.pk}/review"
+    response = client.post(url, {"decision": "reject"}, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json() == {"photo_id": str(photo.pk), "review": "rejected",
+                               "is_current": False}
+    assert client.post(url, {"decision": "approve"},
+                       content_type="application/json").status_code == 409
+    assert current_reference(candidate_id=photo.candidate_id, mode="first_capture") is None
