@@ -182,7 +182,9 @@ def face_landmarks(image: ImageInput | WorkingImage, face: Face, *,
 
 def _embed(work: WorkingImage, face: Face) -> np.ndarray:
     shape = _shape(work, face, 5)
-    return np.array(models.face_encoder().compute_face_descriptor(work.array, shape))
+    encoder = models.face_encoder()
+    with models.ENCODER_LOCK:  # one thread at a time in the shared network
+        return np.array(encoder.compute_face_descriptor(work.array, shape))
 
 
 def find_faces(image: ImageInput | WorkingImage, *, landmarks: int | None = 68,

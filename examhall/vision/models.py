@@ -86,15 +86,26 @@ class _Lazy(Generic[T]):
         return self._value is not None
 
 
-_detector = _Lazy(lambda: _dlib().get_frontal_face_detector())
+# dlib objects may not be used by two threads at once unless documented so
+# (davisking/dlib#340, #998; a shared HOG detector crashes with a double free,
+# #1149). Under ASGI each request's synchronous code runs on its own thread, so:
+# the detector (small) is built once per thread; the ResNet encoder (22 MB) is
+# shared and used under ENCODER_LOCK; the shape predictors are documented as
+# safe to share ("a single instance can be used from multiple threads").
+_thread_models = threading.local()
+ENCODER_LOCK = threading.Lock()
 _shape_5 = _Lazy(lambda: _dlib().shape_predictor(str(model_path(SHAPE_5_FILE))))
 _shape_68 = _Lazy(lambda: _dlib().shape_predictor(str(model_path(SHAPE_68_FILE))))
 _encoder = _Lazy(lambda: _dlib().face_recognition_model_v1(str(model_path(ENCODER_FILE))))
 
 
 def face_detector() -> Any:
-    """dlib's HOG frontal face detector (never the CNN one: far too slow on a CPU)."""
-    return _detector.get()
+    """dlib's HOG frontal face detector (never the CNN one: far too slow on a CPU),
+    this thread's own instance."""
+    detector = getattr(_thread_models, "detector", None)
+    if detector is None:
+        detector = _thread_models.detector = _dlib().get_frontal_face_detector()
+    return detector
 
 
 def shape_predictor_5() -> Any:
@@ -108,7 +119,8 @@ def shape_predictor_68() -> Any:
 
 
 def face_encoder() -> Any:
-    """dlib's ResNet model giving 128-d face embeddings."""
+    """dlib's ResNet model giving 128-d face embeddings (shared: call it while
+    holding ``ENCODER_LOCK``)."""
     return _encoder.get()
 
 

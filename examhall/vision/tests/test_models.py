@@ -59,3 +59,19 @@ def test_the_package_imports_neither_django_nor_the_models_package() -> None:
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_threads_verifying_at_once_get_the_answers_of_one_thread(astronaut, obama) -> None:
+    """Requests run on threads of their own; dlib objects must not be shared unsafely
+    (a shared HOG detector corrupts memory, davisking/dlib#1149)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from examhall.vision import face_embedding, verify
+
+    reference = face_embedding(obama)
+    images = [astronaut, obama] * 6
+    expected = [verify(reference, image).distance for image in images[:2]]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda image: verify(reference, image), images))
+    assert [round(r.distance, 6) for r in results] == [round(d, 6) for d in expected] * 6
+    assert [r.passed for r in results] == [False, True] * 6
