@@ -1,5 +1,7 @@
-"""The demo data set: one organisation, the mock exam, three subjects, a session,
-a room, a paper per subject, five candidates and two staff accounts.
+"""The demo data set: one organisation; the mock exam (three subjects, a session,
+a room, a paper per subject, five candidates; identity checked against a first
+capture that a proctor reviews later) and a formal exam (one subject, two of the
+same people; identity checked against photos the office enrols); staff accounts.
 
 Idempotent: everything is keyed on natural keys, and existing rows are left as
 they are, so running it twice changes nothing.
@@ -19,9 +21,16 @@ from examhall.candidates.models import Candidate, IdType, Registration
 from examhall.core import clock, pii
 from examhall.devtools.demo_questions import DEMO_QUESTIONS
 from examhall.exams.models import Exam, Organisation, Room, Session, Subject
+from examhall.identity.models import IdentityPolicy
 from examhall.itembank.models import Paper, PaperQuestion, Question
 
 EXAM_CODE = "dual-carbon-mock"
+FORMAL_EXAM_CODE = "dual-carbon-2026"
+# name, first 17 ID digits (as in CANDIDATES), ticket of the formal exam
+FORMAL_CANDIDATES = [
+    ("张伟", "11010519900307123", "2026120001"),
+    ("王芳", "31010419921115234", "2026120002"),
+]
 SUBJECTS = [
     ("CEMT-ADV", "碳排放管理技术", "高级"),
     ("CAM-MID", "碳资产管理", "中级"),
@@ -60,6 +69,10 @@ def _staff() -> None:
     graders, _ = Group.objects.get_or_create(name="graders")
     graders.permissions.add(Permission.objects.get(codename="mark_answers",
                                                    content_type__app_label="grading"))
+    proctors.permissions.add(*Permission.objects.filter(
+        content_type__app_label="identity",
+        codename__in=["review_identity", "view_identitycheck", "view_identitycapture",
+                      "view_enrolmentphoto", "change_enrolmentphoto"]))
     groups = {"proctor": proctors, "grader": graders}
     for username, password, is_superuser, role in STAFF:
         if user_model.objects.filter(username=username).exists():
@@ -83,10 +96,12 @@ def _catalogue() -> tuple[Exam, dict[str, Subject], Session, Room]:
             "kind": Exam.Kind.MOCK,
             "is_published": True,
             "show_score_on_submit": True,
-            "required_checks": [],
+            "required_checks": [Exam.Check.IDENTITY],
             "instructions": "本场为模拟考试，用于熟悉考试流程。请在规定时间内作答并交卷。",
         },
     )
+    IdentityPolicy.objects.get_or_create(exam=exam, defaults={
+        "mode": IdentityPolicy.Mode.FIRST_CAPTURE, "liveness": True, "max_tries": 3})
     subjects = {}
     for position, (code, specialty, level) in enumerate(SUBJECTS):
         subjects[code], _ = Subject.objects.get_or_create(
@@ -107,8 +122,9 @@ def _catalogue() -> tuple[Exam, dict[str, Subject], Session, Room]:
     return exam, subjects, session, room
 
 
-def _questions_and_papers(subjects: dict[str, Subject]) -> None:
-    for code, items in DEMO_QUESTIONS.items():
+def _questions_and_papers(subjects: dict[str, Subject],
+                          items_by_subject: dict[str, list[dict]] | None = None) -> None:
+    for code, items in (items_by_subject or DEMO_QUESTIONS).items():
         subject = subjects[code]
         paper, _ = Paper.objects.get_or_create(
             subject=subject, name=f"{subject.display_name} 模拟卷"
@@ -157,9 +173,56 @@ def _candidates(exam: Exam, subjects: dict[str, Subject], session: Session,
     return logins
 
 
+def _formal_exam(organisation: Organisation) -> list[DemoLogin]:
+    """A formal exam of the advanced subject for two of the people; identity is
+    compared with photos the office enrols (none are shipped: upload one in the
+    admin, or a proctor reviews the identity by hand)."""
+    today = clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    exam, _ = Exam.objects.get_or_create(
+        code=FORMAL_EXAM_CODE,
+        defaults={
+            "organisation": organisation, "name": "双碳职业能力考试（2026 年第四季度）",
+            "kind": Exam.Kind.FORMAL, "is_published": True, "show_score_on_submit": False,
+            "required_checks": [Exam.Check.IDENTITY],
+            "instructions": "本场为正式考试。请独立作答，考试全程录像并由监考员审核。",
+        },
+    )
+    IdentityPolicy.objects.get_or_create(exam=exam, defaults={
+        "mode": IdentityPolicy.Mode.ENROLLED, "liveness": True, "max_tries": 3})
+    code, specialty, level = SUBJECTS[0]
+    subject, _ = Subject.objects.get_or_create(
+        exam=exam, code=code, defaults={"specialty": specialty, "level": level, "position": 0})
+    session, _ = Session.objects.get_or_create(
+        exam=exam, name="正式考试场次",
+        defaults={"opens_at": today - dt.timedelta(days=1),
+                  "closes_at": today + dt.timedelta(days=365), "duration_minutes": 90})
+    room, _ = Room.objects.get_or_create(session=session, name="线上考场 A",
+                                         defaults={"capacity": 50})
+    _questions_and_papers({code: subject}, items_by_subject={code: DEMO_QUESTIONS[code]})
+    logins = []
+    for name, first17, ticket in FORMAL_CANDIDATES:
+        candidate = Candidate.objects.get(id_type=IdType.RESIDENT_ID,
+                                          id_number_hash=pii.lookup_hash(full_id_number(first17)))
+        Registration.objects.get_or_create(
+            exam=exam, ticket_number=ticket,
+            defaults={"candidate": candidate, "subject": subject, "session": session,
+                      "room": room})
+        logins.append(DemoLogin(name, ticket, full_id_number(first17), subject.display_name))
+    return logins
+
+
 @transaction.atomic
 def seed_demo() -> list[DemoLogin]:
     _staff()
     exam, subjects, session, room = _catalogue()
     _questions_and_papers(subjects)
-    return _candidates(exam, subjects, session, room)
+    logins = _candidates(exam, subjects, session, room)
+    _formal_exam(exam.organisation)
+    return logins
+
+
+def formal_logins() -> list[DemoLogin]:
+    """The formal exam's demo logins (after ``seed_demo``)."""
+    subject = Subject.objects.get(exam__code=FORMAL_EXAM_CODE, code=SUBJECTS[0][0])
+    return [DemoLogin(name, ticket, full_id_number(first17), subject.display_name)
+            for name, first17, ticket in FORMAL_CANDIDATES]

@@ -13,6 +13,7 @@ from examhall.candidates import idnumbers
 from examhall.candidates.models import Registration
 from examhall.delivery.tests.helpers import CandidateClient
 from examhall.devtools import seed
+from examhall.identity.tests.helpers import identity_try, pass_identity, turning_burst
 from examhall.itembank.models import Question
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +75,8 @@ def test_demo_candidate_can_sign_in_and_start():
     registration = Registration.objects.get(ticket_number=seed.CANDIDATES[0][2])
     candidate = CandidateClient(registration, seed.full_id_number(seed.CANDIDATES[0][1]))
     assert candidate.login().status_code == 200
+    assert candidate.post("/start").status_code == 409  # identity first
+    pass_identity(candidate)  # the mock exam takes a first capture, with liveness
     assert len(candidate.start()["questions"]) >= 10
 
 
@@ -86,6 +89,7 @@ def test_demo_grader_marks_the_essay_of_a_demo_candidate(client):
     registration = Registration.objects.get(ticket_number=ticket)
     candidate = CandidateClient(registration, seed.full_id_number(first17))
     assert candidate.login().status_code == 200
+    pass_identity(candidate)
     questions = candidate.start()["questions"]
     essay = next(q for q in questions if q["kind"] == "essay")
     assert "<table>" in essay["case"]["material"]
@@ -97,3 +101,25 @@ def test_demo_grader_marks_the_essay_of_a_demo_candidate(client):
     page = client.get(f"/marking/{essay['id']}/").content.decode()
     assert "燃煤消耗量、低位发热量、单位热值含碳量。" in page
     assert name not in page and ticket not in page
+
+
+def test_the_formal_exam_compares_with_enrolled_photos_and_the_proctor_reviews(client):
+    """No photo ships with the demo: a formal candidate lands in review, and the demo
+    proctor may approve them."""
+    seed.seed_demo()
+    name, first17, ticket = seed.FORMAL_CANDIDATES[0]
+    registration = Registration.objects.get(ticket_number=ticket)
+    assert registration.exam.kind == "formal"
+    assert registration.exam.identity_policy.mode == "enrolled"
+    candidate = CandidateClient(registration, seed.full_id_number(first17))
+    assert candidate.login().status_code == 200
+    body = identity_try(candidate, turning_burst(), challenge="turn_left").json()
+    assert (body["status"], body["reason"]) == ("review", "no_reference")
+
+    assert client.login(username="proctor", password="examhall-proctor")
+    [waiting] = client.get("/api/proctor/identity-reviews").json()
+    assert waiting["candidate"] == name
+    response = client.post(f"/api/proctor/attempts/{candidate.attempt_id}/identity-review",
+                           {"decision": "approve"}, content_type="application/json")
+    assert response.status_code == 200
+    assert len(candidate.start()["questions"]) >= 10

@@ -20,6 +20,7 @@ from examhall.identity import services
 from examhall.identity.models import EnrolmentPhoto, IdentityCapture, IdentityCheck, IdentityPolicy
 from examhall.identity.selectors import current_reference
 from examhall.identity.tests.frames import frame, frame_array, jpeg, photo_bytes
+from examhall.identity.tests.helpers import identity_try
 from examhall.vision.faces import detect_faces
 from examhall.vision.synthetic import turning_frames
 
@@ -44,16 +45,7 @@ def _sitting(*, liveness: bool = False, mode: str = "enrolled", tries: int = 2,
     return exam, clients
 
 
-def _try(client: CandidateClient, frames: list[bytes], *, challenge: str | None = None):
-    opened = client.post("/identity/captures")
-    assert opened.status_code == 200, opened.content
-    capture_id = opened.json()["capture_id"]
-    if challenge is not None:  # the server picks at random; a test names it
-        IdentityCapture.objects.filter(pk=capture_id).update(challenge=challenge)
-    return client.client.post(
-        f"/api/attempts/{client.attempt_id}/identity/captures/{capture_id}",
-        data={"frames": [_upload(f"f{i}.jpg", data) for i, data in enumerate(frames)]},
-        HTTP_AUTHORIZATION=f"Bearer {client.token}")
+_try = identity_try
 
 
 def _upload(name: str, data: bytes) -> SimpleUploadedFile:

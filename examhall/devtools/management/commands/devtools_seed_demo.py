@@ -23,6 +23,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"    {login.ticket_number}  {login.id_number}  {login.name}  {login.subject}"
             )
+        self.stdout.write(f"  Formal exam (identity against enrolled photos): "
+                          f"{base_url}/exam/{seed.FORMAL_EXAM_CODE}/")
+        for login in seed.formal_logins():
+            self.stdout.write(
+                f"    {login.ticket_number}  {login.id_number}  {login.name}  {login.subject}"
+            )
         self.stdout.write(f"  Staff ({base_url}/admin/):")
         for username, password, _superuser, role in seed.STAFF:
             self.stdout.write(f"    {username} / {password}  ({role})")
