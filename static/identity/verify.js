@@ -10,12 +10,12 @@
  * answers the outcome: verified (back to the check page), a reason to act on
  * with the tries left, or "a proctor is checking" (the check page waits).
  *
- * The camera chosen on the device check (localStorage `examhall.camera`) is
+ * The camera chosen on the device check (localStorage `examhall.devicecheck.camera`) is
  * used when it is still there.
  */
 import { createApiClient, format, readJsonScript } from '../core/api.js';
 
-const CAMERA_KEY = 'examhall.camera';
+const CAMERA_KEY = 'examhall.devicecheck.camera'; // the device check's choice
 const READY_MS = 1500; // time to read the instruction before the pictures
 
 const strings = readJsonScript('i18n');
