@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("examhall.grading.urls")),
     path("", include("examhall.devicecheck.urls")),
     path("", include("examhall.identity.urls")),
+    path("", include("examhall.proctoring.urls")),
     path("", include("examhall.delivery.urls")),
 ]
 if settings.DEBUG:

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "examhall.delivery",
     "examhall.devicecheck",
     "examhall.identity",
+    "examhall.proctoring",
     "examhall.grading",
     "examhall.devtools",
 ]

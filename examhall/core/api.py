@@ -57,10 +57,12 @@ def _mount_routers() -> None:
     from examhall.delivery.api import router as delivery_router
     from examhall.devicecheck.api import router as devicecheck_router
     from examhall.identity.api import router as identity_router
+    from examhall.proctoring.api import router as proctoring_router
 
     api.add_router("/", delivery_router)
     api.add_router("/", devicecheck_router)
     api.add_router("/", identity_router)
+    api.add_router("/", proctoring_router)
 
 
 _mount_routers()

@@ -1,0 +1,7 @@
+"""The proctoring API (mounted under /api/)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["proctoring"])

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProctoringConfig(AppConfig):
+    name = "examhall.proctoring"
+    verbose_name = _("Proctoring")
