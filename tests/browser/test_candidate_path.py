@@ -1,8 +1,9 @@
 """The whole candidate path in a real browser, growing with each issue.
 
-Now: choose the subject (with confirmation), sign in, checks, start, answer,
-lose the network, answer three questions offline, come back, reload, every
-answer still there, submit, score shown.
+Now: choose the subject (with confirmation), sign in, the checks (identity
+verification with the fake camera: the first capture becomes the reference),
+start, answer, lose the network, answer three questions offline, come back,
+reload, every answer still there, submit, score shown.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from playwright.sync_api import expect
 from examhall.core import clock
 from examhall.delivery.models import Answer, Attempt
 from examhall.devtools import factories
+from examhall.identity.models import IdentityPolicy
 from tests.browser.steps import sign_in_and_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,8 +34,9 @@ def test_candidate_signs_in_answers_offline_resumes_and_submits(
     browser, server_url, screenshot
 ):
     exam, subject, _session, _room, [(registration, id_number)] = factories.make_sitting(
-        questions=6
+        questions=6, required_checks=["identity"]
     )
+    IdentityPolicy.objects.create(exam=exam, mode="first_capture", liveness=False)
     factories.make_subject(exam=exam, code="OTHER", specialty="碳资产管理", level="中级")
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
     page = context.new_page()
@@ -56,10 +59,23 @@ def test_candidate_signs_in_answers_offline_resumes_and_submits(
     page.fill("#id_number", id_number)
     page.click("#login-button")
 
-    # The check page: no checks required by this exam, start becomes enabled.
+    # Step 4: the check page lists what this exam requires; start waits for it.
     page.wait_for_url(re.compile(r"/attempt/check/$"))
-    expect(page.locator("#start-button")).to_be_enabled(timeout=10_000)
+    identity = page.locator('[data-check-name="identity"]')
+    expect(identity).to_have_attribute("data-passed", "false")
+    expect(page.locator("#start-button")).to_be_disabled()
     screenshot(page, "03-checks")
+    # Identity: the camera's face becomes the reference (first capture, reviewed later).
+    identity.locator("a.eh-check-action").click()
+    page.wait_for_url(re.compile(r"/attempt/identity/$"))
+    expect(page.locator("#verify-button")).to_be_enabled(timeout=10_000)
+    page.click("#verify-button")
+    expect(page.locator("#result")).to_have_class(re.compile("alert-success"), timeout=30_000)
+    screenshot(page, "03b-identity-verified")
+    page.wait_for_url(re.compile(r"/attempt/check/$"), timeout=10_000)
+    expect(identity).to_have_attribute("data-passed", "true")
+    expect(page.locator("#start-button")).to_be_enabled(timeout=10_000)
+    screenshot(page, "03c-checks-passed")
     page.click("#start-button")
 
     # Step 7: the exam page.
