@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from django.core.files.storage import default_storage
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Router, Schema
+from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 
-from examhall.core.errors import ApplicationError, PermissionDenied
+from examhall.core.errors import PermissionDenied
 from examhall.delivery.api import ERRORS, attempt_auth, own_attempt
 from examhall.identity import selectors, services
 from examhall.identity.messages import reason_message
@@ -45,8 +45,8 @@ class IdentityOut(Schema):
 
 
 class ReviewIn(Schema):
-    decision: str
-    note: str = ""
+    decision: Literal["approve", "reject"]
+    note: str = Field("", max_length=500)
 
 
 class ReviewOut(Schema):
@@ -153,9 +153,6 @@ def identity_review(request: HttpRequest, attempt_id: uuid.UUID,
                     payload: ReviewIn) -> dict[str, Any]:
     """Approve (``decision`` = approve) or reject (reject, with a note) an identity."""
     reviewer = _reviewer(request)
-    if payload.decision not in {"approve", "reject"}:
-        raise ApplicationError("invalid_input", _("The decision is approve or reject."),
-                               status=422)
     check = services.identity_review_decide(attempt_id=attempt_id,
                                             approve=payload.decision == "approve",
                                             actor=reviewer, note=payload.note)
@@ -174,9 +171,6 @@ def enrolment_photo_review(request: HttpRequest, photo_id: uuid.UUID,
                            payload: ReviewIn) -> dict[str, Any]:
     """Approve or reject a first capture kept as a candidate's reference photo."""
     reviewer = _reviewer(request)
-    if payload.decision not in {"approve", "reject"}:
-        raise ApplicationError("invalid_input", _("The decision is approve or reject."),
-                               status=422)
     photo = services.enrolment_photo_review(photo_id=photo_id,
                                             approve=payload.decision == "approve",
                                             actor=reviewer)
