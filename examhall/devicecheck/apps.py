@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class DeviceCheckConfig(AppConfig):
     name = "examhall.devicecheck"
     verbose_name = _("Device check")
+
+    def ready(self) -> None:
+        from examhall.devicecheck import checks  # noqa: F401  (registers the "device" check)

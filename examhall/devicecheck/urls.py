@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from examhall.devicecheck import views
 
 app_name = "devicecheck"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("attempt/device/", views.page, name="page"),
+]

@@ -1,9 +1,10 @@
 """The whole candidate path in a real browser, growing with each issue.
 
-Now: choose the subject (with confirmation), sign in, the checks (identity
-verification with the fake camera: the first capture becomes the reference),
-start, answer, lose the network, answer three questions offline, come back,
-reload, every answer still there, submit, score shown.
+Now: choose the subject (with confirmation), sign in, the checks (the device
+check with a live fake camera and a tone on the fake microphone; identity
+verification: the first capture becomes the reference), start, answer, lose
+the network, answer three questions offline, come back, reload, every answer
+still there, submit, score shown.
 """
 
 from __future__ import annotations
@@ -31,14 +32,14 @@ def _choose(page, question_number: int, option_key: str) -> None:
 
 
 def test_candidate_signs_in_answers_offline_resumes_and_submits(
-    browser, server_url, screenshot
+    live_browser, server_url, screenshot
 ):
     exam, subject, _session, _room, [(registration, id_number)] = factories.make_sitting(
-        questions=6, required_checks=["identity"]
+        questions=6, required_checks=["device", "identity"]
     )
     IdentityPolicy.objects.create(exam=exam, mode="first_capture", liveness=False)
     factories.make_subject(exam=exam, code="OTHER", specialty="碳资产管理", level="中级")
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    context = live_browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
     page = context.new_page()
 
     # Step 2: the subject list, with a confirmation naming the subject.
@@ -61,10 +62,26 @@ def test_candidate_signs_in_answers_offline_resumes_and_submits(
 
     # Step 4: the check page lists what this exam requires; start waits for it.
     page.wait_for_url(re.compile(r"/attempt/check/$"))
+    device = page.locator('[data-check-name="device"]')
     identity = page.locator('[data-check-name="identity"]')
     expect(identity).to_have_attribute("data-passed", "false")
+    expect(device).to_have_attribute("data-passed", "false")
     expect(page.locator("#start-button")).to_be_disabled()
+    assert Attempt.objects.get(registration=registration).state == "device_check"
     screenshot(page, "03-checks")
+    # The device check: browser, permissions, camera and microphone, display, network.
+    device.locator("a.eh-check-action").click()
+    page.wait_for_url(re.compile(r"/attempt/device/$"))
+    page.wait_for_selector("#device-app[data-passed]", timeout=30_000)
+    assert page.locator("#device-app").get_attribute("data-passed") == "true", (
+        page.locator("#device-checks [data-code]").all_inner_texts())
+    page.wait_for_function(  # the level meter moves with the fake microphone's tone
+        "Number(document.getElementById('mic-meter').getAttribute('aria-valuenow')) > 0")
+    screenshot(page, "03a-device-check")
+    page.click("#back-button")
+    page.wait_for_url(re.compile(r"/attempt/check/$"))
+    expect(device).to_have_attribute("data-passed", "true")
+    assert Attempt.objects.get(registration=registration).state == "identity_check"
     # Identity: the camera's face becomes the reference (first capture, reviewed later).
     identity.locator("a.eh-check-action").click()
     page.wait_for_url(re.compile(r"/attempt/identity/$"))

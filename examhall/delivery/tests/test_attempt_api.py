@@ -43,7 +43,7 @@ def test_given_required_check_pending_when_start_then_refused():
     error = response.json()["error"]
     assert error["code"] == "checks_pending"
     assert error["details"]["pending"] == ["device"]
-    assert candidate.get().json()["state"] == "checking"
+    assert candidate.get().json()["state"] == "device_check"  # the check it waits for
 
 
 def test_given_start_then_deadline_is_start_plus_duration_plus_accommodation():
