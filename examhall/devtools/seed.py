@@ -96,7 +96,7 @@ def _catalogue() -> tuple[Exam, dict[str, Subject], Session, Room]:
             "kind": Exam.Kind.MOCK,
             "is_published": True,
             "show_score_on_submit": True,
-            "required_checks": [Exam.Check.IDENTITY],
+            "required_checks": [Exam.Check.DEVICE, Exam.Check.IDENTITY],
             "instructions": "本场为模拟考试，用于熟悉考试流程。请在规定时间内作答并交卷。",
         },
     )
@@ -183,7 +183,7 @@ def _formal_exam(organisation: Organisation) -> list[DemoLogin]:
         defaults={
             "organisation": organisation, "name": "双碳职业能力考试（2026 年第四季度）",
             "kind": Exam.Kind.FORMAL, "is_published": True, "show_score_on_submit": False,
-            "required_checks": [Exam.Check.IDENTITY],
+            "required_checks": [Exam.Check.DEVICE, Exam.Check.IDENTITY],
             "instructions": "本场为正式考试。请独立作答，考试全程录像并由监考员审核。",
         },
     )

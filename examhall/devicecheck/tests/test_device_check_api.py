@@ -11,22 +11,12 @@ import pytest
 from examhall.delivery.tests.helpers import CandidateClient
 from examhall.devicecheck.models import DeviceCheckPolicy, DeviceCheckReport
 from examhall.devicecheck.schemas import NETWORK_TEST_MAX_BYTES
+from examhall.devicecheck.tests.helpers import GOOD_REPORT
 from examhall.devtools import factories
 
 pytestmark = pytest.mark.django_db
 
-GOOD: dict[str, Any] = {
-    "browser": {"name": "chrome", "version": "120.0.6099.109"},
-    "features": {"getusermedia": True, "websocket": True, "indexeddb": True,
-                 "fullscreen": True},
-    "permissions": {"camera": "granted", "microphone": "granted"},
-    "devices": {"camera_count": 1, "microphone_count": 1,
-                "camera_label": "Integrated Camera", "microphone_label": "Built-in Mic"},
-    "camera": {"width": 1280, "height": 720, "brightness": 118.5, "frame_difference": 1.7},
-    "microphone": {"peak_level": 0.21},
-    "screen_extended": False,
-    "network": {"down_mbps": 85.2, "up_mbps": 22.4},
-}
+GOOD = GOOD_REPORT
 
 
 def _report(**changes: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from stdnum.cn import ric
 from examhall.candidates import idnumbers
 from examhall.candidates.models import Registration
 from examhall.delivery.tests.helpers import CandidateClient
+from examhall.devicecheck.tests.helpers import pass_device_check
 from examhall.devtools import seed
 from examhall.identity.tests.helpers import identity_try, pass_identity, turning_burst
 from examhall.itembank.models import Question
@@ -75,7 +76,8 @@ def test_demo_candidate_can_sign_in_and_start():
     registration = Registration.objects.get(ticket_number=seed.CANDIDATES[0][2])
     candidate = CandidateClient(registration, seed.full_id_number(seed.CANDIDATES[0][1]))
     assert candidate.login().status_code == 200
-    assert candidate.post("/start").status_code == 409  # identity first
+    assert candidate.post("/start").status_code == 409  # the device and identity first
+    pass_device_check(candidate)
     pass_identity(candidate)  # the mock exam takes a first capture, with liveness
     assert len(candidate.start()["questions"]) >= 10
 
@@ -89,6 +91,7 @@ def test_demo_grader_marks_the_essay_of_a_demo_candidate(client):
     registration = Registration.objects.get(ticket_number=ticket)
     candidate = CandidateClient(registration, seed.full_id_number(first17))
     assert candidate.login().status_code == 200
+    pass_device_check(candidate)
     pass_identity(candidate)
     questions = candidate.start()["questions"]
     essay = next(q for q in questions if q["kind"] == "essay")
@@ -113,6 +116,7 @@ def test_the_formal_exam_compares_with_enrolled_photos_and_the_proctor_reviews(c
     assert registration.exam.identity_policy.mode == "enrolled"
     candidate = CandidateClient(registration, seed.full_id_number(first17))
     assert candidate.login().status_code == 200
+    pass_device_check(candidate)
     body = identity_try(candidate, turning_burst(), challenge="turn_left").json()
     assert (body["status"], body["reason"]) == ("review", "no_reference")
 
