@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from examhall.core.errors import ApplicationError, NotFound
+from examhall.delivery import services as delivery_services
 from examhall.delivery import statemachine
 from examhall.delivery.models import Attempt
 from examhall.devicecheck import rules
@@ -41,11 +42,18 @@ def ensure_before_start(attempt: Attempt) -> None:
         )
 
 
-@transaction.atomic
 def device_check_report_create(*, attempt_id: uuid.UUID,
                                measurements: dict[str, Any]) -> DeviceCheckReport:
     """Judge the browser's measurements by the exam's policy and keep them with the
-    verdicts. The attempt row is locked so that a start cannot slip in between."""
+    verdicts. The attempt row is locked so that a start cannot slip in between; the
+    attempt's check-stage state follows at once (not only at the next poll)."""
+    report = _report_create(attempt_id=attempt_id, measurements=measurements)
+    delivery_services.attempt_refresh_checks(attempt_id=attempt_id)
+    return report
+
+
+@transaction.atomic
+def _report_create(*, attempt_id: uuid.UUID, measurements: dict[str, Any]) -> DeviceCheckReport:
     attempt = (
         Attempt.objects.select_for_update(of=("self",))
         .select_related("registration__exam")

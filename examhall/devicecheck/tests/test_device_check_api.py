@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from examhall.delivery.models import Attempt
 from examhall.delivery.tests.helpers import CandidateClient
 from examhall.devicecheck.models import DeviceCheckPolicy, DeviceCheckReport
 from examhall.devicecheck.schemas import NETWORK_TEST_MAX_BYTES
@@ -70,6 +71,7 @@ def test_given_good_measurements_then_passed_and_check_page_shows_device_passed(
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["passed"] is True
+    assert Attempt.objects.get(pk=candidate.attempt_id).state == "ready"  # at once
     assert [v["check"] for v in body["verdicts"]] == [
         "compatibility", "permission", "devices", "availability", "display", "network"]
     assert {v["status"] for v in body["verdicts"]} == {"passed"}
