@@ -53,6 +53,7 @@ bench: $(STAMP) var
 	$(PY) bench/login_start.py
 	$(PY) bench/itembank.py
 	$(PY) bench/vision.py
+	$(PY) bench/monitoring.py
 
 ## Rebuild translation catalogues (needs GNU gettext); the .mo files are committed.
 messages: $(STAMP)

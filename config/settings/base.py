@@ -124,7 +124,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "examhall.delivery.tasks.submit_expired_attempts",
         "schedule": float(ENV.expiry_interval_seconds),
     },
+    "proctoring-check-cameras": {
+        "task": "examhall.proctoring.tasks.check_cameras",
+        "schedule": 15.0,
+    },
 }
+# Redis re-delivers an unacknowledged task (acks_late: a worker died mid-analysis)
+# after this many seconds; snapshot analysis is idempotent, so it can be short.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
+EXAMHALL_CAMERA_CHECK_INTERVAL_SECONDS = 15
 # Without a broker the ASGI process itself runs periodic jobs (config.asgi).
 EXAMHALL_INPROCESS_SCHEDULER = ENV.celery_eager
 EXAMHALL_EXPIRY_INTERVAL_SECONDS = ENV.expiry_interval_seconds

@@ -1,0 +1,30 @@
+"""Upload rate limits per attempt and camera, on the shared cache."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django_ratelimit import ALL
+from django_ratelimit.core import get_usage
+
+from examhall.core.errors import ApplicationError
+
+SNAPSHOT_RATE = "20/m"
+"""At most one picture per 3 s sustained, per attempt and camera (the default intervals
+are 15 and 20 s; pictures taken on events come in between)."""
+
+
+def check_snapshot_allowed(request: HttpRequest, *, attempt_id: uuid.UUID, camera: str) -> None:
+    """Count this upload; refuse it (429) when the camera's budget is spent."""
+    rate = getattr(settings, "EXAMHALL_SNAPSHOT_RATE", SNAPSHOT_RATE)
+    key = f"{attempt_id}:{camera}"
+    usage = get_usage(request, group="proctoring.snapshot", key=lambda _g, _r: key, rate=rate,
+                      method=ALL, increment=True)
+    if usage and usage["should_limit"]:
+        wait = max(int(usage["time_left"]), 1)
+        raise ApplicationError("too_many_snapshots",
+                               _("Pictures are arriving too fast. Please wait a moment."),
+                               status=429, details={"retry_after_seconds": wait})

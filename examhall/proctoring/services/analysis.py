@@ -1,0 +1,240 @@
+"""Background analysis of snapshots with the vision package, and the order in which a
+backlog is worked off (the newest snapshot of each camera first; older ones skipped).
+
+``analyse_snapshot`` judges one snapshot and turns its findings into flags; it is
+idempotent (a re-delivered task finds the snapshot done and does nothing).
+``analysis_run`` is what the Celery task and the in-process worker call.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from examhall import vision
+from examhall.core import clock
+from examhall.identity import selectors as identity_selectors
+from examhall.identity.services import embedding_of
+from examhall.proctoring import images
+from examhall.proctoring.models import Camera, MonitoringPolicy, Snapshot
+from examhall.proctoring.presets import Thresholds
+from examhall.proctoring.selectors import policy_for, thresholds_for
+from examhall.proctoring.services.flags import flag_raise
+
+logger = logging.getLogger(__name__)
+
+PENDING = Snapshot.Analysis.PENDING
+
+
+@dataclass(frozen=True)
+class Finding:
+    flag_type: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Inspection:
+    result: dict[str, Any] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _is_covered(rgb: np.ndarray, limits: Thresholds, out: Inspection) -> bool:
+    mean, std = images.luma_stats(rgb)
+    out.result.update(luma_mean=round(mean, 2), luma_std=round(std, 2))
+    dark = mean <= limits.covered_luma_max and std <= limits.covered_std_max
+    if dark or std <= limits.uniform_std_max:
+        out.findings.append(Finding("camera_covered", {"luma_mean": round(mean, 2),
+                                                       "luma_std": round(std, 2)}))
+        return True
+    return False
+
+
+def _is_frozen(snapshot: Snapshot, limits: Thresholds, out: Inspection) -> bool:
+    """The same frame as this camera's previous snapshot (a still image or a stuck feed)."""
+    previous = (Snapshot.objects.filter(attempt_id=snapshot.attempt_id, camera=snapshot.camera,
+                                        taken_at__lt=snapshot.taken_at)
+                .order_by("-taken_at").values_list("pk", "fingerprint").first())
+    if previous is None:
+        return False
+    difference = images.fingerprint_difference(snapshot.fingerprint, previous[1])
+    out.result["frozen_difference"] = round(difference, 3)
+    if difference <= limits.frozen_diff_max:
+        out.findings.append(Finding("camera_frozen", {"previous": str(previous[0]),
+                                                      "difference": round(difference, 3)}))
+        return True
+    return False
+
+
+def _identity_due(snapshot: Snapshot, policy: MonitoringPolicy) -> bool:
+    """Every Nth PC snapshot: none of the last N−1 analysed ones compared a face with the
+    reference. Counted over analysed snapshots (skipped ones do not postpone the check),
+    and a try without exactly one face does not count: the next snapshot tries again."""
+    if snapshot.camera != Camera.PC:
+        return False
+    if policy.identity_every <= 1:
+        return True
+    recent = (Snapshot.objects.filter(attempt_id=snapshot.attempt_id, camera=Camera.PC,
+                                      analysis_status=Snapshot.Analysis.DONE,
+                                      taken_at__lt=snapshot.taken_at)
+              .order_by("-taken_at").values_list("analysis", flat=True)
+              [:policy.identity_every - 1])
+    return not any("distance" in analysis.get("identity", {}) for analysis in recent)
+
+
+def _reference(snapshot: Snapshot) -> tuple[np.ndarray | None, float]:
+    exam = snapshot.attempt.registration.exam
+    identity_policy = identity_selectors.policy_for(exam)
+    photo = identity_selectors.current_reference(
+        candidate_id=snapshot.attempt.registration.candidate_id, mode=identity_policy.mode)
+    return (embedding_of(photo) if photo else None), float(identity_policy.threshold)
+
+
+def _identity(snapshot: Snapshot, work: Any, policy: MonitoringPolicy,
+              out: Inspection) -> int | None:
+    """Compare the face with the reference when due; the face count, or None when no
+    comparison was made (not due, or no reference photo)."""
+    if not _identity_due(snapshot, policy):
+        return None
+    reference, threshold = _reference(snapshot)
+    if reference is None:
+        out.result["identity"] = {"skipped": "no_reference"}
+        return None
+    verification = vision.verify(reference, work, threshold=threshold)
+    if verification.face_count != 1:
+        out.result["identity"] = {"skipped": verification.reason}
+        return verification.face_count
+    distance = round(float(verification.distance), 4)
+    out.result["identity"] = {"distance": distance, "threshold": threshold,
+                              "match": verification.passed}
+    if not verification.passed:
+        out.findings.append(Finding("identity_mismatch",
+                                    {"distance": distance, "threshold": threshold}))
+    return 1
+
+
+def _faces(snapshot: Snapshot, rgb: np.ndarray, policy: MonitoringPolicy,
+           out: Inspection) -> None:
+    work = vision.prepare(rgb)
+    count = _identity(snapshot, work, policy, out)
+    if count is None:
+        count = len(vision.detect_faces(work))
+    out.result["face_count"] = count
+    if count > 1:
+        out.findings.append(Finding("several_faces", {"face_count": count}))
+    elif count == 0 and snapshot.camera == Camera.PC:
+        out.findings.append(Finding("candidate_absent"))
+    elif count == 0:
+        # The phone view has no person detector: no face seen is the proxy for nobody
+        # at the desk (a candidate turned fully away from the phone also counts).
+        out.findings.append(Finding("nobody_at_desk", {"proxy": "no_face_detected"}))
+
+
+def inspect_snapshot(snapshot: Snapshot, rgb: np.ndarray, policy: MonitoringPolicy) -> Inspection:
+    """What a snapshot shows: covered; else frozen or not, and the faces (count, and
+    identity when due)."""
+    limits = thresholds_for(policy)
+    out = Inspection()
+    if _is_covered(rgb, limits, out):
+        return out  # no face is expected on a covered camera: one finding says it all
+    _is_frozen(snapshot, limits, out)
+    _faces(snapshot, rgb, policy, out)
+    return out
+
+
+def _mark(snapshot_id: uuid.UUID, status: str, analysis: dict[str, Any]) -> bool:
+    return bool(Snapshot.objects.filter(pk=snapshot_id, analysis_status=PENDING)
+                .update(analysis_status=status, analysis=analysis, analysed_at=clock.now()))
+
+
+def analyse_snapshot(snapshot_id: uuid.UUID) -> Snapshot:
+    """Analyse one snapshot now and raise flags for its findings (idempotent)."""
+    snapshot = (Snapshot.objects.select_related("attempt__registration__exam")
+                .get(pk=snapshot_id))
+    if snapshot.analysis_status != PENDING:
+        return snapshot
+    policy = policy_for(snapshot.attempt.registration.exam)
+    try:
+        with default_storage.open(snapshot.image.name, "rb") as stored:
+            rgb = vision.load_image(stored.read())
+        inspection = inspect_snapshot(snapshot, rgb, policy)
+    except Exception as error:  # a broken file or a missing model must not stop the queue
+        logger.exception("analysis of snapshot %s failed", snapshot_id)
+        _mark(snapshot_id, Snapshot.Analysis.FAILED, {"error": type(error).__name__})
+        snapshot.refresh_from_db()
+        return snapshot
+    inspection.result["findings"] = [finding.flag_type for finding in inspection.findings]
+    gap = thresholds_for(policy).episode_gap_seconds
+    with transaction.atomic():
+        if _mark(snapshot_id, Snapshot.Analysis.DONE, inspection.result):
+            for finding in inspection.findings:
+                flag_raise(attempt_id=snapshot.attempt_id, flag_type=finding.flag_type,
+                           camera=snapshot.camera, at=snapshot.taken_at, gap_seconds=gap,
+                           snapshot=snapshot, details=finding.details)
+    snapshot.refresh_from_db()
+    return snapshot
+
+
+def _newer_pending(snapshot_id: uuid.UUID) -> uuid.UUID | None:
+    row = Snapshot.objects.filter(pk=snapshot_id).values(
+        "attempt_id", "camera", "taken_at", "analysis_status").first()
+    if row is None or row["analysis_status"] != PENDING:
+        return None
+    return (Snapshot.objects.filter(attempt_id=row["attempt_id"], camera=row["camera"],
+                                    analysis_status=PENDING, taken_at__gt=row["taken_at"])
+            .order_by("-taken_at").values_list("pk", flat=True).first())
+
+
+def analysis_run(*, snapshot_id: uuid.UUID) -> str:
+    """Analyse a queued snapshot, unless a newer one of the same camera waits too:
+    then analysis is behind, and this one is skipped for the newer one. The status."""
+    newer = _newer_pending(snapshot_id)
+    if newer is not None:
+        _mark(snapshot_id, Snapshot.Analysis.SKIPPED, {"superseded_by": str(newer)})
+        return Snapshot.Analysis.SKIPPED
+    return analyse_snapshot(snapshot_id).analysis_status
+
+
+def analysis_plan(*, snapshot_ids: Iterable[uuid.UUID] | None = None,
+                  limit: int = 10_000) -> list[uuid.UUID]:
+    """Work off a backlog: of the cameras concerned (those of ``snapshot_ids``, or every
+    camera with a pending snapshot), the newest pending snapshot of each is to be
+    analysed — the oldest-waiting camera first — and the older ones are marked skipped."""
+    pending = Snapshot.objects.filter(analysis_status=PENDING)
+    if snapshot_ids is not None:
+        ids = list(snapshot_ids)
+        attempts = set(Snapshot.objects.filter(pk__in=ids).values_list("attempt_id", flat=True))
+        pending = pending.filter(attempt_id__in=attempts)
+    rows = pending.order_by("-taken_at").values_list("pk", "attempt_id", "camera",
+                                                      "taken_at")[:limit]
+    newest: dict[tuple[uuid.UUID, str], tuple[uuid.UUID, Any]] = {}
+    older: dict[uuid.UUID, uuid.UUID] = {}
+    for pk, attempt_id, camera, taken_at in rows:
+        key = (attempt_id, camera)
+        if key in newest:
+            older[pk] = newest[key][0]
+        else:
+            newest[key] = (pk, taken_at)
+    for pk, newer in older.items():
+        _mark(pk, Snapshot.Analysis.SKIPPED, {"superseded_by": str(newer)})
+    return [pk for pk, _taken in sorted(newest.values(), key=lambda item: item[1])]
+
+
+def analysis_enqueue(*, snapshot_id: uuid.UUID) -> None:
+    """Hand a stored snapshot to the background: a Celery worker when a broker is
+    configured, else this process's analysis thread. Never waits for the analysis."""
+    if getattr(settings, "EXAMHALL_ANALYSIS_INPROCESS", settings.CELERY_TASK_ALWAYS_EAGER):
+        from examhall.proctoring import worker
+
+        worker.submit(snapshot_id)
+        return
+    from examhall.proctoring.tasks import analyse_snapshot_task
+
+    analyse_snapshot_task.delay(str(snapshot_id))

@@ -1,0 +1,268 @@
+"""Background analysis of snapshots (called synchronously here): the findings it turns
+into flags, how repeated findings extend one episode, and how a backlog is worked off."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.files.storage import default_storage
+
+from examhall.core import clock
+from examhall.delivery.tests.helpers import CandidateClient
+from examhall.identity import services as identity_services
+from examhall.identity.tests.frames import frame, photo_bytes
+from examhall.proctoring import selectors, services
+from examhall.proctoring.models import Flag, MonitoringPolicy, Snapshot
+from examhall.proctoring.tests.helpers import black, empty_room, started_attempt, two_faces, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def _stored(client: CandidateClient, data: bytes, camera: str = "pc") -> Snapshot:
+    response = upload(client, data, camera=camera)
+    assert response.status_code == 202, response.content
+    return Snapshot.objects.get(pk=response.json()["snapshot_id"])
+
+
+def _analysed(client: CandidateClient, data: bytes, camera: str = "pc") -> Snapshot:
+    snapshot = services.analyse_snapshot(_stored(client, data, camera).pk)
+    assert snapshot.analysis_status == "done", snapshot.analysis
+    return snapshot
+
+
+def _enrol(client: CandidateClient, photo: str = "obama") -> None:
+    identity_services.enrolment_photo_add(candidate_id=client.registration.candidate_id,
+                                          data=photo_bytes(photo))
+
+
+def _flag_types() -> list[str]:
+    return sorted(Flag.objects.values_list("type", flat=True))
+
+
+def test_two_faces_raise_several_faces_with_the_snapshot_as_evidence():
+    _exam, [client] = started_attempt()
+
+    snapshot = _analysed(client, two_faces())
+
+    assert snapshot.analysis["face_count"] == 2
+    flag = Flag.objects.get()
+    assert (flag.type, flag.category, flag.severity, flag.camera) == (
+        "several_faces", "environment", "high", "pc")
+    assert list(flag.evidence.all()) == [snapshot]
+    assert flag.first_at == flag.last_at == snapshot.taken_at
+
+
+def test_a_black_frame_raises_camera_covered_and_nothing_about_faces():
+    _exam, [client] = started_attempt()
+
+    snapshot = _analysed(client, black())
+
+    assert _flag_types() == ["camera_covered"]
+    flag = Flag.objects.get()
+    assert (flag.category, flag.severity) == ("device", "high")
+    assert snapshot.analysis["luma_mean"] < 5
+    assert "face_count" not in snapshot.analysis
+
+
+def test_the_same_frame_twice_raises_frozen_on_the_second():
+    _exam, [client] = started_attempt()
+    picture = frame("obama")
+
+    first = _analysed(client, picture)
+    assert _flag_types() == []
+    second = _analysed(client, picture)
+
+    flag = Flag.objects.get()
+    assert flag.type == "camera_frozen" and list(flag.evidence.all()) == [second]
+    assert flag.details["previous"] == str(first.pk)
+    assert second.analysis["frozen_difference"] <= 0.2
+    assert second.analysis["face_count"] == 1  # the faces are still looked at
+
+
+def test_a_live_camera_is_not_frozen():
+    _exam, [client] = started_attempt()
+
+    _analysed(client, frame("obama"))
+    second = _analysed(client, frame("obama2"))
+
+    assert _flag_types() == []
+    assert second.analysis["frozen_difference"] > 1
+
+
+def test_another_persons_face_raises_identity_mismatch_with_that_snapshot_as_evidence():
+    _exam, [client] = started_attempt()
+    _enrol(client, "obama")
+
+    snapshot = _analysed(client, frame("biden"))
+
+    flag = Flag.objects.get()
+    assert (flag.type, flag.category, flag.severity) == ("identity_mismatch", "identity", "high")
+    assert list(flag.evidence.all()) == [snapshot]
+    assert snapshot.analysis["identity"]["match"] is False
+    assert flag.details["distance"] > 0.5
+
+
+def test_the_registered_person_raises_nothing_and_the_match_is_recorded():
+    _exam, [client] = started_attempt()
+    _enrol(client, "obama")
+
+    snapshot = _analysed(client, frame("obama2"))
+
+    assert _flag_types() == []
+    assert snapshot.analysis["face_count"] == 1
+    assert snapshot.analysis["identity"]["match"] is True
+    assert snapshot.analysis["identity"]["distance"] < 0.5
+
+
+def test_identity_is_checked_on_every_nth_pc_snapshot():
+    exam, [client] = started_attempt()
+    MonitoringPolicy.objects.create(exam=exam, identity_every=3)
+    _enrol(client, "obama")
+
+    analysed = [_analysed(client, frame(name))
+                for name in ["obama", "obama2", "obama3", "obama", "obama2"]]
+
+    assert ["identity" in s.analysis for s in analysed] == [True, False, False, True, False]
+
+
+def test_an_identity_check_without_a_face_is_tried_again_on_the_next_snapshot():
+    _exam, [client] = started_attempt()
+    _enrol(client, "obama")
+
+    nobody = _analysed(client, empty_room())
+    next_one = _analysed(client, frame("obama2"))
+    after = _analysed(client, frame("obama3"))
+
+    assert nobody.analysis["identity"] == {"skipped": "no_face"}
+    assert next_one.analysis["identity"]["match"] is True
+    assert "identity" not in after.analysis
+
+
+def test_without_a_reference_photo_identity_is_skipped_not_flagged():
+    _exam, [client] = started_attempt()
+
+    snapshot = _analysed(client, frame("biden"))
+
+    assert snapshot.analysis["identity"] == {"skipped": "no_reference"}
+    assert _flag_types() == []
+
+
+def test_nobody_in_view_is_candidate_absent_on_the_pc_and_nobody_at_desk_on_the_phone():
+    _exam, [client] = started_attempt()
+
+    _analysed(client, empty_room(), camera="pc")
+    _analysed(client, empty_room(), camera="phone")
+
+    flags = {flag.camera: flag for flag in Flag.objects.all()}
+    assert flags["pc"].type == "candidate_absent"
+    assert flags["phone"].type == "nobody_at_desk"
+    assert flags["phone"].details == {"proxy": "no_face_detected"}
+
+
+def test_repeated_findings_extend_one_flag_until_the_gap_window_passes():
+    _exam, [client] = started_attempt()
+
+    snapshots = []
+    for _ in range(3):
+        snapshots.append(_analysed(client, black()))
+        clock.shift(dt.timedelta(seconds=15))
+
+    flag = Flag.objects.get()
+    assert flag.count == 3
+    assert flag.first_at == snapshots[0].taken_at and flag.last_at == snapshots[-1].taken_at
+    assert set(flag.evidence.all()) == set(snapshots)
+
+    clock.shift(dt.timedelta(minutes=5))  # far beyond the standard 120 s gap
+    _analysed(client, black())
+
+    assert Flag.objects.filter(type="camera_covered").count() == 2
+
+
+def test_evidence_is_capped_keeping_the_first_and_the_latest():
+    _exam, [client] = started_attempt()
+
+    snapshots = [_analysed(client, black()) for _ in range(services.EVIDENCE_MAX + 3)]
+
+    flag = Flag.objects.get()
+    assert flag.count == len(snapshots)
+    kept = set(flag.evidence.all())
+    assert len(kept) == services.EVIDENCE_MAX
+    assert snapshots[0] in kept and snapshots[-1] in kept
+
+
+def test_a_dismissed_flag_is_not_extended():
+    _exam, [client] = started_attempt()
+    _analysed(client, black())
+    Flag.objects.update(status=Flag.Status.DISMISSED)
+
+    _analysed(client, black())
+
+    assert sorted(Flag.objects.values_list("status", "count")) == [("dismissed", 1), ("open", 1)]
+
+
+def test_analysing_twice_counts_once():
+    _exam, [client] = started_attempt()
+    snapshot = _analysed(client, two_faces())
+
+    again = services.analyse_snapshot(snapshot.pk)
+    status = services.analysis_run(snapshot_id=snapshot.pk)
+
+    assert again.analysis_status == status == "done"
+    assert Flag.objects.get().count == 1
+
+
+def test_an_unreadable_stored_image_fails_the_analysis_without_raising():
+    _exam, [client] = started_attempt()
+    snapshot = _stored(client, frame("obama"))
+    default_storage.delete(snapshot.image.name)
+
+    result = services.analyse_snapshot(snapshot.pk)
+
+    assert result.analysis_status == "failed"
+    assert result.analysis["error"]
+    assert _flag_types() == []
+
+
+def test_a_backlog_is_worked_off_newest_first_and_older_snapshots_are_skipped():
+    _exam, [alice, bob] = started_attempt(candidates=2)
+    alice_pc = []
+    for name in ["obama", "obama2", "obama3"]:
+        alice_pc.append(_stored(alice, frame(name)))
+        clock.shift(dt.timedelta(seconds=15))
+    alice_phone = _stored(alice, frame("obama"), camera="phone")
+    bob_pc = _stored(bob, frame("biden"))
+
+    plan = services.analysis_plan()
+
+    assert plan == [alice_pc[-1].pk, alice_phone.pk, bob_pc.pk]
+    statuses = dict(Snapshot.objects.values_list("pk", "analysis_status"))
+    assert [statuses[s.pk] for s in alice_pc] == ["skipped", "skipped", "pending"]
+    assert Snapshot.objects.get(pk=alice_pc[0].pk).analysis == {
+        "superseded_by": str(alice_pc[-1].pk)}
+    for snapshot_id in plan:
+        assert services.analysis_run(snapshot_id=snapshot_id) == "done"
+    assert selectors.analysis_lag().pending == 0
+
+
+def test_a_queued_snapshot_is_skipped_when_a_newer_one_of_its_camera_waits():
+    _exam, [client] = started_attempt()
+    older = _stored(client, frame("obama"))
+    clock.shift(dt.timedelta(seconds=15))
+    newer = _stored(client, frame("obama2"))
+
+    assert services.analysis_run(snapshot_id=older.pk) == "skipped"
+    assert services.analysis_run(snapshot_id=newer.pk) == "done"
+
+
+def test_the_analysis_lag_is_the_age_of_the_oldest_pending_snapshot():
+    _exam, [client] = started_attempt()
+    assert selectors.analysis_lag().pending == 0
+    _stored(client, frame("obama"))
+    _stored(client, frame("obama"), camera="phone")
+
+    clock.shift(dt.timedelta(seconds=42))
+    lag = selectors.analysis_lag()
+
+    assert lag.pending == 2
+    assert lag.oldest_pending_seconds >= 42
