@@ -21,7 +21,7 @@ from examhall.core.errors import PermissionDenied
 from examhall.delivery.api import ERRORS, attempt_auth, own_attempt
 from examhall.identity import selectors, services
 from examhall.identity.messages import reason_message
-from examhall.identity.models import IdentityCapture, IdentityCheck, IdentityPolicy
+from examhall.identity.models import IdentityCheck, IdentityPolicy
 
 router = Router(tags=["identity"])
 
@@ -127,16 +127,14 @@ def _reviewer(request: HttpRequest) -> Any:
 
 def _review_out(check: IdentityCheck) -> dict[str, Any]:
     registration = check.attempt.registration
-    captures = list(IdentityCapture.objects.filter(identity_check=check)
-                    .order_by("-created_at")[:3])
-    evidence = [path for capture in captures for path in capture.frames]
     return {"attempt_id": check.attempt_id, "status": check.status,
             "ticket_number": registration.ticket_number,
             "candidate": registration.candidate.name, "room": registration.room.name,
             "reason": check.review_reason, "message": reason_message(check.review_reason),
             "failed_tries": check.failed_tries, "distance": check.distance,
             "reference_photo": check.reference.image.url if check.reference else "",
-            "evidence": [default_storage.url(path) for path in evidence]}
+            "evidence": [default_storage.url(path)
+                         for path in selectors.evidence_paths(check)]}
 
 
 @router.get("/proctor/identity-reviews", response={200: list[ReviewOut], **ERRORS},
@@ -156,7 +154,7 @@ def identity_review(request: HttpRequest, attempt_id: uuid.UUID,
     check = services.identity_review_decide(attempt_id=attempt_id,
                                             approve=payload.decision == "approve",
                                             actor=reviewer, note=payload.note)
-    return _review_out(check)
+    return _review_out(selectors.review_of(check.attempt_id))
 
 
 class PhotoReviewOut(Schema):

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from examhall.exams.models import Exam
-from examhall.identity.models import EnrolmentPhoto, IdentityCheck, IdentityPolicy
+from examhall.identity.models import (
+    EnrolmentPhoto,
+    IdentityCapture,
+    IdentityCheck,
+    IdentityPolicy,
+)
 
 
 def policy_for(exam: Exam) -> IdentityPolicy:
@@ -32,9 +37,30 @@ def identity_check_of(attempt_id: uuid.UUID) -> IdentityCheck | None:
     return IdentityCheck.objects.filter(attempt_id=attempt_id).first()
 
 
+EVIDENCE_TRIES = 3  # the frames of the latest tries shown to a reviewer
+
+
+def _with_evidence(checks: QuerySet[IdentityCheck]) -> QuerySet[IdentityCheck]:
+    return (checks.select_related("attempt__registration__candidate",
+                                  "attempt__registration__room", "reference")
+            .prefetch_related(Prefetch("captures",
+                                       queryset=IdentityCapture.objects.order_by("-created_at"),
+                                       to_attr="latest_captures")))
+
+
+def evidence_paths(check: IdentityCheck) -> list[str]:
+    """Storage paths of the frames of the check's latest tries (newest first); the
+    check must come from ``reviews_waiting`` or ``review_of``."""
+    captures = check.latest_captures[:EVIDENCE_TRIES]  # type: ignore[attr-defined]
+    return [path for capture in captures for path in capture.frames]
+
+
 def reviews_waiting() -> QuerySet[IdentityCheck]:
-    """Identity checks waiting for a proctor, oldest first."""
-    return (IdentityCheck.objects.filter(status=IdentityCheck.Status.REVIEW)
-            .select_related("attempt__registration__candidate", "attempt__registration__room",
-                            "reference")
-            .order_by("updated_at"))
+    """Identity checks waiting for a proctor, oldest first, with their evidence."""
+    return _with_evidence(IdentityCheck.objects.filter(status=IdentityCheck.Status.REVIEW)
+                          ).order_by("updated_at")
+
+
+def review_of(attempt_id: uuid.UUID) -> IdentityCheck:
+    """One attempt's identity check, with its evidence (after a decision)."""
+    return _with_evidence(IdentityCheck.objects.filter(attempt_id=attempt_id)).get()
