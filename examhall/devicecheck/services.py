@@ -34,7 +34,7 @@ def limits_of(policy: DeviceCheckPolicy) -> rules.Limits:
 
 def ensure_before_start(attempt: Attempt) -> None:
     """The device check belongs to the check stage: refused once the attempt started."""
-    if attempt.state in statemachine.STARTED_STATES or attempt.state == "voided":
+    if attempt.state not in statemachine.PRE_START_STATES:  # started, finished or voided
         raise ApplicationError(
             "attempt_started",
             _("The exam has already started; the device check can no longer be run."),
