@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from examhall.candidates.models import Registration
 from examhall.core.errors import ApplicationError
@@ -88,7 +89,8 @@ class EnrolmentPhotoAdmin(admin.ModelAdmin):
             services.enrolment_photo_review(photo_id=photo.pk, approve=approve,
                                             actor=request.user)
             done += 1
-        self.message_user(request, _("%(count)d photos reviewed.") % {"count": done},
+        message = ngettext("%(count)d photo reviewed.", "%(count)d photos reviewed.", done)
+        self.message_user(request, message % {"count": done},
                           messages.SUCCESS)
 
     @admin.action(description=_("Approve the selected first captures"),
@@ -197,7 +199,9 @@ class IdentityCheckAdmin(admin.ModelAdmin):
                                             actor=request.user,
                                             note=str(_("Approved in the admin")))
             done += 1
-        self.message_user(request, _("%(count)d identities approved.") % {"count": done},
+        self.message_user(request, ngettext("%(count)d identity approved.",
+                                            "%(count)d identities approved.",
+                                            done) % {"count": done},
                           messages.SUCCESS)
 
     def has_review_permission(self, request: HttpRequest) -> bool:
