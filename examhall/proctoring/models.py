@@ -221,3 +221,80 @@ class Flag(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.type} ×{self.count}"
+
+
+class PhonePairing(BaseModel):
+    """The candidate's phone as the second camera of one attempt.
+
+    The PC shows a QR code with a one-time token (only its SHA-256 is kept) that a
+    phone may claim for ``expires_at`` (10 minutes). The phone claims it by entering
+    the ticket and ID number again; from then on it holds a credential naming this
+    pairing until the pairing ends. One phone at a time: pairing another ends this
+    one (``end_reason`` "replaced") and the old phone is told so.
+    """
+
+    class EndReason(models.TextChoices):
+        REPLACED = "replaced", _("Another phone was paired")
+        FINISHED = "finished", _("The exam is over")
+        UNPAIRED = "unpaired", _("Unpaired by the candidate")
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE,
+                                related_name="phone_pairings", verbose_name=_("attempt"))
+    token_digest = models.CharField(_("token digest"), max_length=64, unique=True,
+                                    editable=False)
+    expires_at = models.DateTimeField(_("QR code valid until"))
+    claimed_at = models.DateTimeField(_("phone connected at"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("placement confirmed at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    end_reason = models.CharField(_("end reason"), max_length=10, choices=EndReason.choices,
+                                  blank=True)
+    user_agent = models.CharField(_("phone browser"), max_length=300, blank=True)
+    checks = models.JSONField(_("phone checks"), default=dict, blank=True,
+                              help_text=_("What the phone measured and the server's verdicts."))
+    checks_passed = models.BooleanField(_("phone checks passed"), default=False)
+
+    class Meta:
+        verbose_name = _("phone pairing")
+        verbose_name_plural = _("phone pairings")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["attempt", "-created_at"], name="phone_pairing_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+def audio_clip_path(clip: AudioClip, filename: str) -> str:
+    name = uuid.uuid4().hex
+    return f"audio/{name[:2]}/{name}.wav"
+
+
+class AudioClip(BaseModel):
+    """A few seconds of the PC microphone, sent when the page heard something; the
+    server decides with a voice-activity model whether it was speech."""
+
+    class Analysis(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        DONE = "done", _("Analysed")
+        FAILED = "failed", _("Failed")
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="audio_clips",
+                                verbose_name=_("attempt"))
+    taken_at = models.DateTimeField(_("received at"))
+    audio = models.FileField(_("audio"), upload_to=audio_clip_path, max_length=200, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"))
+    size_bytes = models.PositiveIntegerField(_("bytes"))
+    analysis_status = models.CharField(_("analysis"), max_length=10, choices=Analysis.choices,
+                                       default=Analysis.PENDING)
+    speech_seconds = models.FloatField(_("speech (seconds)"), null=True, blank=True)
+    analysis = models.JSONField(_("analysis result"), default=dict, blank=True)
+    analysed_at = models.DateTimeField(_("analysed at"), null=True, blank=True)
+    purged_at = models.DateTimeField(_("audio deleted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audio clip")
+        verbose_name_plural = _("audio clips")
+        ordering = ["-taken_at"]
+        indexes = [models.Index(fields=["attempt", "taken_at"], name="audio_clip_attempt")]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} {self.taken_at:%H:%M:%S}"
