@@ -45,6 +45,7 @@ class Environment:
     client_ip_meta_key: str
     autosave_db_threads: int
     db_pool_size: int
+    public_url: str
 
 
 def read_environment() -> Environment:
@@ -71,6 +72,9 @@ def read_environment() -> Environment:
         client_ip_meta_key=env.get("CLIENT_IP_META_KEY", "REMOTE_ADDR"),
         autosave_db_threads=int(env.get("AUTOSAVE_DB_THREADS", "8")),
         db_pool_size=int(env.get("DB_POOL_SIZE", "20")),
+        # The address candidates' phones open (the QR code's link): behind a proxy the
+        # Host header may be an internal name. Empty: the address the PC used.
+        public_url=(env.get("PUBLIC_URL") or "").rstrip("/"),
     )
 
 

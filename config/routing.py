@@ -1,3 +1,10 @@
-"""Websocket routes. Later issues (proctor console, phone pairing) add theirs here."""
+"""Websocket routes. The proctor console (issue 6) adds its own here."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from examhall.proctoring import consumers
+
+websocket_urlpatterns: list = [
+    path("ws/attempts/", consumers.AttemptConsumer.as_asgi()),
+    path("ws/phone/", consumers.PhoneConsumer.as_asgi()),
+]

@@ -182,6 +182,7 @@ TIME_ZONE = ENV.time_zone
 
 # --- ExamHall
 EXAMHALL_PII_KEY = ENV.pii_key
+EXAMHALL_PUBLIC_URL = ENV.public_url
 # A save stamped before the deadline is still accepted this long after it.
 EXAMHALL_ANSWER_GRACE_SECONDS = ENV.answer_grace_seconds
 # Threads (and so database connections) per process for the autosave fast path.

@@ -58,11 +58,13 @@ def _mount_routers() -> None:
     from examhall.devicecheck.api import router as devicecheck_router
     from examhall.identity.api import router as identity_router
     from examhall.proctoring.api import router as proctoring_router
+    from examhall.proctoring.pairing_api import router as pairing_router
 
     api.add_router("/", delivery_router)
     api.add_router("/", devicecheck_router)
     api.add_router("/", identity_router)
     api.add_router("/", proctoring_router)
+    api.add_router("/", pairing_router)
 
 
 _mount_routers()

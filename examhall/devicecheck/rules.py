@@ -136,3 +136,41 @@ def evaluate(measurements: dict[str, Any], limits: Limits) -> list[dict[str, Any
 
 def passed(verdicts: list[dict[str, Any]]) -> bool:
     return all(verdict["status"] != FAILED for verdict in verdicts)
+
+
+# The phone, as second camera, is checked for what it does: it films. No microphone,
+# no full screen (iPhones have none for pages), no second display; either orientation.
+PHONE_CHECKS = ("compatibility", "permission", "devices", "availability")
+
+
+def evaluate_phone(measurements: dict[str, Any], limits: Limits) -> list[dict[str, Any]]:
+    """The phone's four checks, ``{"check", "status", "codes"}`` in the order of
+    PHONE_CHECKS. ``measurements`` has browser, features (getusermedia, websocket),
+    permissions (camera), devices (camera_count) and camera."""
+    m = measurements
+    browser = m["browser"]
+    name, major = browser["name"].lower(), _major(browser["version"])
+    minimum = MIN_VERSIONS.get(name)
+    compatibility = []
+    if name in UNSUPPORTED_BROWSERS or (minimum is not None and major is not None
+                                        and major < minimum):
+        compatibility.append("browser_unsupported")
+    compatibility += [f"no_{feature}" for feature in ("getusermedia", "websocket")
+                      if not m["features"][feature]]
+    permission = []
+    state = m["permissions"]["camera"]
+    if state == "denied":
+        permission.append("camera_denied")
+    elif state != "granted" and m["devices"]["camera_count"] > 0:
+        permission.append("camera_not_granted")
+    devices = [] if m["devices"]["camera_count"] > 0 else ["no_camera"]
+    camera = dict(m["camera"])
+    if camera["width"] and camera["height"] and camera["height"] > camera["width"]:
+        # Portrait: compare the long side with the long side.
+        camera["width"], camera["height"] = camera["height"], camera["width"]
+    return [
+        _verdict("compatibility", compatibility),
+        _verdict("permission", permission),
+        _verdict("devices", devices),
+        _verdict("availability", _camera(camera, limits)),
+    ]

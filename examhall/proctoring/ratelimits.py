@@ -28,3 +28,23 @@ def check_snapshot_allowed(request: HttpRequest, *, attempt_id: uuid.UUID, camer
         raise ApplicationError("too_many_snapshots",
                                _("Pictures are arriving too fast. Please wait a moment."),
                                status=429, details={"retry_after_seconds": wait})
+
+
+def _spend(request: HttpRequest, *, group: str, key: str, rate: str, message: str) -> None:
+    usage = get_usage(request, group=group, key=lambda _g, _r: key, rate=rate, method=ALL,
+                      increment=True)
+    if usage and usage["should_limit"]:
+        raise ApplicationError("too_many_requests", message, status=429,
+                               details={"retry_after_seconds": max(int(usage["time_left"]), 1)})
+
+
+def check_pairing_allowed(request: HttpRequest, *, attempt_id: uuid.UUID) -> None:
+    """New QR codes: 20 per 10 minutes per attempt (each lives ten minutes)."""
+    _spend(request, group="proctoring.pairing", key=str(attempt_id), rate="20/10m",
+           message=_("Too many new QR codes. Please wait a moment."))
+
+
+def check_phone_checks_allowed(request: HttpRequest, *, pairing_id: uuid.UUID) -> None:
+    """The phone's checks: 30 runs per 10 minutes per pairing."""
+    _spend(request, group="proctoring.phone-checks", key=str(pairing_id), rate="30/10m",
+           message=_("The checks ran too often. Please wait a moment."))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import uuid
 
 from django.db.models import Min
@@ -12,7 +13,14 @@ from django.db.models import Min
 from examhall.core import clock
 from examhall.delivery.models import Attempt
 from examhall.exams.models import Exam
-from examhall.proctoring.models import Camera, CameraPresence, Flag, MonitoringPolicy, Snapshot
+from examhall.proctoring.models import (
+    Camera,
+    CameraPresence,
+    Flag,
+    MonitoringPolicy,
+    PhonePairing,
+    Snapshot,
+)
 from examhall.proctoring.presets import PRESETS, Thresholds
 
 
@@ -86,3 +94,46 @@ def analysis_lag() -> AnalysisLag:
     oldest = waiting.aggregate(oldest=Min("taken_at"))["oldest"]
     age = (clock.now() - oldest).total_seconds() if oldest else 0.0
     return AnalysisLag(pending=waiting.count(), oldest_pending_seconds=max(age, 0.0))
+
+
+def pairing_state(pairing: PhonePairing | None, *, now: dt.datetime | None = None) -> str:
+    """none (never asked for) · waiting (QR valid, not claimed) · expired (QR timed out
+    unclaimed) · connected (a phone claimed it) · checked (its checks passed) ·
+    confirmed (placement confirmed: the second-camera check passes) · ended."""
+    if pairing is None:
+        return "none"
+    if pairing.ended_at is not None:
+        return "ended"
+    if pairing.claimed_at is None:
+        return "waiting" if pairing.expires_at > (now or clock.now()) else "expired"
+    if pairing.confirmed_at is not None:
+        return "confirmed"
+    return "checked" if pairing.checks_passed else "connected"
+
+
+def pairing_current(*, attempt_id: uuid.UUID) -> PhonePairing | None:
+    """What the PC shows: the phone paired now, or else the newest QR code (which may
+    have expired or ended)."""
+    pairings = PhonePairing.objects.filter(attempt_id=attempt_id)
+    active = (pairings.filter(claimed_at__isnull=False, ended_at__isnull=True)
+              .order_by("-claimed_at").first())
+    newest = pairings.order_by("-created_at").first()
+    if active is not None and newest is not None and newest.claimed_at is None \
+            and newest.expires_at > clock.now():
+        return newest  # a new code is on show; the current phone stays until it is used
+    return active or newest
+
+
+def pairing_confirmed(*, attempt_id: uuid.UUID) -> PhonePairing | None:
+    """The attempt's phone whose placement is confirmed and which is still paired."""
+    return (PhonePairing.objects.filter(attempt_id=attempt_id, claimed_at__isnull=False,
+                                        confirmed_at__isnull=False, ended_at__isnull=True)
+            .order_by("-claimed_at").first())
+
+
+def pairing_for_token(*, token: str) -> PhonePairing | None:
+    """The pairing a QR code's token names (whatever its state), or None."""
+    if not token or len(token) > 64:
+        return None
+    return (PhonePairing.objects.select_related("attempt__registration__exam")
+            .filter(token_digest=hashlib.sha256(token.encode()).hexdigest()).first())

@@ -77,10 +77,10 @@ def _apply(
         ))
     attempt.save(update_fields=sorted(updated))
     AttemptEvent.objects.bulk_create(events)
-    send_event_on_commit(
-        f"room.{attempt.registration.room_id}",
-        {"kind": "attempt.state", "attempt": str(attempt.pk), "state": attempt.state},
-    )
+    state_event = {"kind": "attempt.state", "attempt": str(attempt.pk), "state": attempt.state}
+    send_event_on_commit(f"room.{attempt.registration.room_id}", state_event)
+    # The candidate's own pages (PC and paired phone) listen on the attempt's group.
+    send_event_on_commit(f"attempt.{attempt.pk}", state_event)
     return attempt
 
 
