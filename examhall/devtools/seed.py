@@ -183,7 +183,10 @@ def _formal_exam(organisation: Organisation) -> list[DemoLogin]:
         defaults={
             "organisation": organisation, "name": "双碳职业能力考试（2026 年第四季度）",
             "kind": Exam.Kind.FORMAL, "is_published": True, "show_score_on_submit": False,
-            "required_checks": [Exam.Check.DEVICE, Exam.Check.IDENTITY],
+            # The phone must reach the server: set PUBLIC_URL to an HTTPS address phones
+            # can open (README, "The phone as second camera").
+            "required_checks": [Exam.Check.DEVICE, Exam.Check.IDENTITY,
+                                Exam.Check.SECOND_CAMERA],
             "instructions": "本场为正式考试。请独立作答，考试全程录像并由监考员审核。",
         },
     )

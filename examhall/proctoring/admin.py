@@ -8,7 +8,13 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from examhall.proctoring.models import BrowserEvent, Flag, MonitoringPolicy, Snapshot
+from examhall.proctoring.models import (
+    BrowserEvent,
+    Flag,
+    MonitoringPolicy,
+    PhonePairing,
+    Snapshot,
+)
 from examhall.proctoring.taxonomy import flag_label
 
 
@@ -85,3 +91,21 @@ class BrowserEventAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(PhonePairing)
+class PhonePairingAdmin(admin.ModelAdmin):
+    """Which phone was each attempt's second camera, and when (read only)."""
+
+    list_display = ["attempt", "created_at", "claimed_at", "checks_passed", "confirmed_at",
+                    "ended_at", "end_reason"]
+    list_filter = ["checks_passed", "end_reason", "attempt__registration__exam"]
+    search_fields = ["attempt__registration__ticket_number"]
+    list_select_related = ["attempt__registration"]
+    readonly_fields = ["attempt", "expires_at", "claimed_at", "confirmed_at", "ended_at",
+                       "end_reason", "user_agent", "checks", "checks_passed"]
+    exclude = ["token_digest"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # pairings come from the candidate's PC and phone

@@ -243,3 +243,17 @@ def test_the_pc_pairing_page_needs_the_candidates_sign_in(client) -> None:
     [pc] = candidates()
     page = pc.client.get("/attempt/phone/")
     assert page.status_code == 200
+
+
+def test_the_office_sees_pairings_in_the_admin_without_their_tokens(client,
+                                                                     django_user_model) -> None:
+    [pc] = candidates()
+    paired_phone(pc)
+    pairing = PhonePairing.objects.get()
+    client.force_login(django_user_model.objects.create_superuser("office", "o@x.org", "pw"))
+    listing = client.get("/admin/proctoring/phonepairing/")
+    page = client.get(f"/admin/proctoring/phonepairing/{pairing.pk}/change/")
+    assert listing.status_code == 200
+    assert pc.registration.ticket_number in listing.content.decode()
+    assert page.status_code == 200 and pairing.token_digest not in page.content.decode()
+    assert client.get("/admin/proctoring/phonepairing/add/").status_code == 403
