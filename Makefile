@@ -10,9 +10,15 @@ PORT ?= 8000
 
 .PHONY: demo test test-services bench lint messages chromium serve clean
 
+# Installed without their dependencies: silero-vad only for its ONNX voice-activity model
+# (its own requirements pull torch, never imported here); onnxruntime needs only numpy
+# at import (ADR 0008).
+NODEPS := silero-vad==6.2.3 onnxruntime==1.31.1
+
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps $(NODEPS)
 	touch $(STAMP)
 
 var:

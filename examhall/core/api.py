@@ -58,6 +58,7 @@ def _mount_routers() -> None:
     from examhall.devicecheck.api import router as devicecheck_router
     from examhall.identity.api import router as identity_router
     from examhall.proctoring.api import router as proctoring_router
+    from examhall.proctoring.api_voice import router as voice_router
     from examhall.proctoring.pairing_api import router as pairing_router
 
     api.add_router("/", delivery_router)
@@ -65,6 +66,7 @@ def _mount_routers() -> None:
     api.add_router("/", identity_router)
     api.add_router("/", proctoring_router)
     api.add_router("/", pairing_router)
+    api.add_router("/", voice_router)
 
 
 _mount_routers()

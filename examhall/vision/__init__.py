@@ -10,6 +10,10 @@ the Django side translates.
     python -m examhall.vision detect IMAGE... --json
     python -m examhall.vision compare A B [--threshold T] --json
     python -m examhall.vision calibrate PAIRS.csv --root DIR [--json]
+    python -m examhall.vision voice CLIP.wav [--json]
+
+Voice activity in short audio clips (Silero VAD's ONNX model on onnxruntime, no
+torch) is in :mod:`.voice`.
 """
 
 from examhall.vision.faces import (
@@ -42,11 +46,22 @@ from examhall.vision.liveness import (
 )
 from examhall.vision.models import ModelsMissingError, preload
 from examhall.vision.quality import QualityVerdict, assess_quality
+from examhall.vision.voice import (
+    AudioError,
+    SpeechSegment,
+    VoiceActivity,
+    analyse_wav,
+    detect_voice,
+    encode_wav,
+    load_wav,
+    wav_info,
+)
 
 __all__ = [
     "CHALLENGES",
     "DETECTION_MIN_SCORE",
     "MATCH_THRESHOLD",
+    "AudioError",
     "Box",
     "Comparison",
     "Face",
@@ -56,21 +71,28 @@ __all__ = [
     "LivenessResult",
     "ModelsMissingError",
     "QualityVerdict",
+    "SpeechSegment",
     "Verification",
+    "VoiceActivity",
+    "analyse_wav",
     "assess_quality",
     "check_liveness",
     "compare_embeddings",
     "compare_images",
     "detect_faces",
+    "detect_voice",
+    "encode_wav",
     "face_distance",
     "face_embedding",
     "face_landmarks",
     "find_faces",
     "judge",
     "load_image",
+    "load_wav",
     "measure_frame",
     "pick_challenge",
     "preload",
     "prepare",
     "verify",
+    "wav_info",
 ]

@@ -1,7 +1,8 @@
-"""Command line: ``python -m examhall.vision {detect,compare,calibrate} ... [--json]``.
+"""Command line: ``python -m examhall.vision {detect,compare,calibrate,voice} ... [--json]``.
 
-Exit status: 0 done, 1 for compare when the faces do not match, 2 for an
-unreadable input or bad arguments, 3 when dlib or the models are missing.
+Exit status: 0 done, 1 for compare when the faces do not match and for voice when
+no speech was found, 2 for an unreadable input or bad arguments, 3 when dlib, the
+models or onnxruntime and the Silero VAD model are missing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from examhall.vision.faces import MATCH_THRESHOLD, FaceCountError, compare_image
 from examhall.vision.images import ImageError
 from examhall.vision.models import ModelsMissingError
 from examhall.vision.quality import assess_quality
+from examhall.vision.voice import THRESHOLD, AudioError, analyse_wav
 
 
 class InputError(Exception):
@@ -115,9 +117,27 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_voice(args: argparse.Namespace) -> int:
+    try:
+        activity = analyse_wav(_read(args.clip), threshold=args.threshold)
+    except AudioError as exc:
+        raise InputError(f"{args.clip}: {exc.code} ({exc.detail})") from exc
+    if args.json:
+        _out(json.dumps({"clip": args.clip} | activity.to_dict(), indent=2))
+        return 0 if activity.has_speech else 1
+    _out(f"{args.clip}: {activity.duration_seconds:.2f} s, "
+         f"{'speech' if activity.has_speech else 'no speech'} "
+         f"({activity.speech_seconds:.2f} s; highest probability "
+         f"{activity.max_probability:.2f})")
+    for segment in activity.segments:
+        _out(f"  speech {segment.start:6.2f} – {segment.end:6.2f} s")
+    return 0 if activity.has_speech else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m examhall.vision",
-                                     description="Face detection, comparison and calibration.")
+                                     description="Face detection, comparison and calibration; "
+                                                 "voice activity in audio clips.")
     sub = parser.add_subparsers(dest="command", required=True)
     detect = sub.add_parser("detect", help="faces found, boxes and quality verdicts")
     detect.add_argument("images", nargs="+", metavar="IMAGE")
@@ -135,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--threshold", type=float, default=MATCH_THRESHOLD)
     cal.add_argument("--json", action="store_true")
     cal.set_defaults(handler=cmd_calibrate)
+    voice = sub.add_parser("voice", help="speech in a WAV clip (Silero VAD)")
+    voice.add_argument("clip", metavar="CLIP.wav")
+    voice.add_argument("--threshold", type=float, default=THRESHOLD,
+                       help="speech probability that opens a segment (default 0.5)")
+    voice.add_argument("--json", action="store_true")
+    voice.set_defaults(handler=cmd_voice)
     return parser
 
 
