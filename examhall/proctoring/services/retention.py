@@ -1,16 +1,17 @@
-"""Retention: the images of exams past their retention period are deleted; the rows stay
-(marked purged) so that flags and the timeline keep their times and findings."""
+"""Retention: the images and audio clips of exams past their retention period are
+deleted; the rows stay (marked purged) so that flags and the timeline keep their times
+and findings."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Max, Model, QuerySet, Sum
 
 from examhall.core import clock
 from examhall.exams.models import Exam
-from examhall.proctoring.models import Snapshot
+from examhall.proctoring.models import AudioClip, Snapshot
 from examhall.proctoring.selectors import policy_for
 
 
@@ -21,6 +22,7 @@ class ExamPurge:
     retention_days: int
     images: int
     bytes: int
+    audio_clips: int = 0
 
 
 @dataclass
@@ -31,6 +33,10 @@ class PurgeReport:
     @property
     def images(self) -> int:
         return sum(exam.images for exam in self.exams)
+
+    @property
+    def audio_clips(self) -> int:
+        return sum(exam.audio_clips for exam in self.exams)
 
     @property
     def bytes(self) -> int:
@@ -53,24 +59,31 @@ def evidence_purge(*, apply: bool = False, batch: int = 500) -> PurgeReport:
     now = clock.now()
     report = PurgeReport(applied=apply)
     for exam, ended_at, days in _expired_exams(now):
-        kept = Snapshot.objects.filter(attempt__registration__exam=exam, purged_at__isnull=True)
-        totals = kept.aggregate(images=Count("pk"), bytes=Sum("size_bytes"))
-        if not totals["images"]:
+        snapshots = Snapshot.objects.filter(attempt__registration__exam=exam,
+                                            purged_at__isnull=True)
+        clips = AudioClip.objects.filter(attempt__registration__exam=exam,
+                                         purged_at__isnull=True)
+        images = snapshots.aggregate(count=Count("pk"), bytes=Sum("size_bytes"))
+        audio = clips.aggregate(count=Count("pk"), bytes=Sum("size_bytes"))
+        if not images["count"] and not audio["count"]:
             continue
-        report.exams.append(ExamPurge(exam.code, ended_at, days, totals["images"],
-                                      totals["bytes"] or 0))
+        report.exams.append(ExamPurge(exam.code, ended_at, days, images["count"],
+                                      (images["bytes"] or 0) + (audio["bytes"] or 0),
+                                      audio["count"]))
         if apply:
-            _purge(kept, now, batch)
+            _purge(snapshots, "image", now, batch)
+            _purge(clips, "audio", now, batch)
     return report
 
 
-def _purge(snapshots: QuerySet[Snapshot], now: dt.datetime, batch: int) -> None:
+def _purge(rows: QuerySet[Model], file_field: str, now: dt.datetime, batch: int) -> None:
+    storage = rows.model._meta.get_field(file_field).storage
     while True:
-        chunk = list(snapshots.values_list("pk", "image")[:batch])
+        chunk = list(rows.values_list("pk", file_field)[:batch])
         if not chunk:
             return
         for _pk, name in chunk:
             if name:
-                Snapshot._meta.get_field("image").storage.delete(name)
-        Snapshot.objects.filter(pk__in=[pk for pk, _name in chunk]).update(
-            purged_at=now, image="")
+                storage.delete(name)
+        rows.model.objects.filter(pk__in=[pk for pk, _name in chunk]).update(
+            purged_at=now, **{file_field: ""})

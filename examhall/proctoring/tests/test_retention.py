@@ -1,4 +1,4 @@
-"""`proctoring_purge_evidence`: the images of exams past their retention period go
+"""`proctoring_purge_evidence`: the images and audio clips of exams past their retention period go
 (dry run by default); rows stay, marked purged; exams still within it are untouched."""
 
 from __future__ import annotations
@@ -6,15 +6,19 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from examhall.core import clock
 from examhall.identity.tests.frames import frame
-from examhall.proctoring.models import MonitoringPolicy, Snapshot
+from examhall.proctoring.models import AudioClip, MonitoringPolicy, Snapshot
 from examhall.proctoring.tests.helpers import started_attempt, upload
 
 pytestmark = pytest.mark.django_db
+
+SPEECH = settings.BASE_DIR / "tests" / "fixtures" / "audio" / "speech_en.wav"
 
 
 def _two_exams() -> tuple[list[Snapshot], list[Snapshot]]:
@@ -72,4 +76,30 @@ def test_nothing_is_purged_while_the_exam_is_within_retention_and_applying_twice
     call_command("proctoring_purge_evidence", "--apply")
 
     out = capsys.readouterr().out
-    assert "Deleted 2 images" in out and out.strip().endswith("Deleted 0 images in total.")
+    assert "Deleted 2 images" in out and out.strip().endswith(
+        "Deleted 0 images and 0 audio clips in total.")
+
+
+def test_audio_clips_go_with_the_images(capsys, django_capture_on_commit_callbacks):
+    exam, [client] = started_attempt()
+    MonitoringPolicy.objects.create(exam=exam, retention_days=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.client.post(
+            f"/api/attempts/{client.attempt_id}/audio-clips",
+            data={"audio": SimpleUploadedFile("c.wav", SPEECH.read_bytes(),
+                                              content_type="audio/wav")},
+            HTTP_AUTHORIZATION=f"Bearer {client.token}")
+    assert response.status_code == 202, response.content
+    clip = AudioClip.objects.get()
+    assert default_storage.exists(clip.audio.name)
+    clock.shift(dt.timedelta(days=31))
+
+    call_command("proctoring_purge_evidence")
+    assert "1 audio clips" in capsys.readouterr().out
+    assert default_storage.exists(clip.audio.name)
+
+    call_command("proctoring_purge_evidence", "--apply")
+    assert not default_storage.exists(clip.audio.name)
+    clip.refresh_from_db()
+    assert clip.purged_at is not None and not clip.audio
+    assert clip.speech_seconds  # the finding stays
