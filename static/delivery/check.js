@@ -7,8 +7,12 @@
  * when the server says `can_start`; it calls `POST .../start` and goes to the
  * exam page (a 409 message goes to `#check-error`). An attempt already
  * started goes straight to the exam page; a finished one to the done page.
+ * The attempt's websocket (`/ws/attempts/`) re-evaluates at once when the
+ * phone's pairing or the attempt's state changes (the phone turns the second
+ * camera green without waiting for the poll, which stays as a fallback).
  */
 import { createApiClient, readJsonScript } from '../core/api.js';
+import { connectSocket } from '../core/socket.js';
 
 const POLL_MS = 5000;
 
@@ -172,3 +176,15 @@ startButton.addEventListener('click', async () => {
 });
 
 refresh();
+
+connectSocket({
+  path: '/ws/attempts/',
+  auth: { type: 'auth', token },
+  onEvent: (message) => {
+    if (!finished && !starting
+        && (message.kind === 'phone.pairing' || message.kind === 'attempt.state')) {
+      clearTimeout(pollTimer);
+      refresh();
+    }
+  },
+});

@@ -14,13 +14,18 @@
  * microphone's RMS level through a Web Audio AnalyserNode.
  */
 import { createApiClient, format, readJsonScript } from '../core/api.js';
+import {
+  detectBrowser as detectBrowserNamed,
+  measureFrames as measureVideoFrames,
+  permissionFromQuery,
+  SAMPLE_EVERY_MS,
+  SAMPLES,
+  sleep,
+  waitForFrames,
+} from '../core/media.js';
 
 const STORAGE_CAMERA = 'examhall.devicecheck.camera';
 const STORAGE_MICROPHONE = 'examhall.devicecheck.microphone';
-const SAMPLE_WIDTH = 160;
-const SAMPLE_HEIGHT = 120;
-const SAMPLES = 10;
-const SAMPLE_EVERY_MS = 200;
 const PROBE_BYTES = 256 * 1024;
 const FULL_DOWNLOAD_BYTES = 4 * 1024 * 1024;
 const FULL_UPLOAD_BYTES = 2 * 1024 * 1024;
@@ -67,12 +72,6 @@ let peakLevel = 0;
 let running = false;
 
 // --- small helpers ------------------------------------------------------------
-
-function sleep(ms) {
-  return new Promise((resolve) => {
-    setTimeout(resolve, ms);
-  });
-}
 
 function showError(message) {
   errorBox.textContent = message || '';
@@ -127,37 +126,8 @@ function setItem(check, status, { state = '', detail = '', problems = [] } = {})
 
 // --- compatibility ------------------------------------------------------------
 
-const BROWSERS = [
-  // [key, display name, pattern]; 360 and QQ report their Chromium core version.
-  ['qq', 'QQ', /QQBrowser\//],
-  ['360', '360', /(QihooBrowser|QHBrowser|360SE|360EE)/],
-  ['edge', 'Edge', /Edg(e|A|iOS)?\/(\d[\d.]*)/],
-  ['opera', 'Opera', /OPR\/(\d[\d.]*)/],
-  ['firefox', 'Firefox', /(Firefox|FxiOS)\/(\d[\d.]*)/],
-  ['chrome', 'Chrome', /(Chrome|CriOS)\/(\d[\d.]*)/],
-  ['safari', 'Safari', /Version\/(\d[\d.]*).*Safari\//],
-  ['ie', 'Internet Explorer', /(MSIE |Trident\/.*rv:)(\d[\d.]*)/],
-];
-
-function cleanVersion(raw) {
-  const parts = String(raw || '').split('.').filter((part) => /^\d+$/.test(part));
-  return parts.slice(0, 4).map((part) => part.slice(0, 8)).join('.').replace(/^(\d{5})\d*/, '$1');
-}
-
 function detectBrowser() {
-  const ua = navigator.userAgent || '';
-  for (const [key, label, pattern] of BROWSERS) {
-    const match = ua.match(pattern);
-    if (!match) {
-      continue;
-    }
-    let version = match[match.length - 1];
-    if (key === 'qq' || key === '360') {
-      version = (ua.match(/Chrome\/(\d[\d.]*)/) || [])[1];
-    }
-    return { name: key, label, version: cleanVersion(version) };
-  }
-  return { name: 'other', label: strings.otherBrowser, version: '' };
+  return detectBrowserNamed(strings.otherBrowser);
 }
 
 function detectFeatures() {
@@ -170,15 +140,6 @@ function detectFeatures() {
 }
 
 // --- permission and devices ---------------------------------------------------
-
-async function permissionFromQuery(name) {
-  try {
-    const result = await navigator.permissions.query({ name });
-    return ['granted', 'denied', 'prompt'].includes(result.state) ? result.state : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** Open one kind of device: the stream and what it says about the permission. */
 async function openDevice(kind, deviceId) {
@@ -273,52 +234,11 @@ async function showPreview(stream) {
   } catch {
     // autoplay of a muted stream is allowed; a failure shows as "no frames"
   }
-  for (let waited = 0; video.readyState < 2 && waited < 5000; waited += 100) {
-    await sleep(100);
-  }
-  return video.readyState >= 2;
+  return waitForFrames(video);
 }
 
-function frameLuma(context) {
-  context.drawImage(video, 0, 0, SAMPLE_WIDTH, SAMPLE_HEIGHT);
-  const { data } = context.getImageData(0, 0, SAMPLE_WIDTH, SAMPLE_HEIGHT);
-  const luma = new Float32Array(SAMPLE_WIDTH * SAMPLE_HEIGHT);
-  for (let pixel = 0, offset = 0; pixel < luma.length; pixel += 1, offset += 4) {
-    luma[pixel] = 0.299 * data[offset] + 0.587 * data[offset + 1] + 0.114 * data[offset + 2];
-  }
-  return luma;
-}
-
-/** Mean brightness of the sampled frames and the largest mean |Δ| between two in a row. */
-async function measureFrames() {
-  const canvas = document.createElement('canvas');
-  canvas.width = SAMPLE_WIDTH;
-  canvas.height = SAMPLE_HEIGHT;
-  const context = canvas.getContext('2d', { willReadFrequently: true });
-  let previous = null;
-  let brightnessSum = 0;
-  let difference = 0;
-  for (let sample = 0; sample < SAMPLES; sample += 1) {
-    const luma = frameLuma(context);
-    let sum = 0;
-    let delta = 0;
-    for (let pixel = 0; pixel < luma.length; pixel += 1) {
-      sum += luma[pixel];
-      if (previous) {
-        delta += Math.abs(luma[pixel] - previous[pixel]);
-      }
-    }
-    brightnessSum += sum / luma.length;
-    if (previous) {
-      difference = Math.max(difference, delta / luma.length);
-    }
-    previous = luma;
-    await sleep(SAMPLE_EVERY_MS);
-  }
-  return {
-    brightness: Math.round((brightnessSum / SAMPLES) * 100) / 100,
-    frame_difference: Math.round(difference * 1000) / 1000,
-  };
+function measureFrames() {
+  return measureVideoFrames(video);
 }
 
 function startMeter(stream) {
