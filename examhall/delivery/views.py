@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
@@ -92,6 +93,23 @@ def check_stage_page(request: HttpRequest, template: str,
     signed-in attempt; an attempt past that stage is sent to its own page. The
     template gets what the check page gets (attempt_id, token, exam, registration…)."""
     return _attempt_page(request, "delivery:check", template, context)
+
+
+def unfinished_attempt_page(request: HttpRequest, template: str,
+                            context: dict[str, object] | None = None) -> HttpResponse:
+    """A page for the signed-in attempt before its start and during the exam (e.g.
+    connecting a replacement phone mid-exam); a finished attempt goes to its done page.
+    ``back_url`` in the context: the check page or the exam page, whichever applies."""
+    signed_in = _signed_in_attempt(request)
+    if signed_in is None:
+        return redirect("delivery:home")
+    attempt, token = signed_in
+    home = _page_for_state(attempt.state)
+    if home == "delivery:done":
+        return redirect(home)
+    return render(request, template, {**_page_context(attempt, token),
+                                      "back_url": reverse(home),
+                                      "in_exam": home == "delivery:exam", **(context or {})})
 
 
 def check(request: HttpRequest) -> HttpResponse:

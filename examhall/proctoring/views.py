@@ -14,12 +14,13 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from examhall.core import clock
-from examhall.delivery.views import check_stage_page
+from examhall.delivery.views import unfinished_attempt_page
 from examhall.proctoring import selectors
 
 
 def pairing(request: HttpRequest) -> HttpResponse:
-    return check_stage_page(request, "proctoring/pairing.html")
+    """Before the start, and during the exam too: a phone that died can be replaced."""
+    return unfinished_attempt_page(request, "proctoring/pairing.html")
 
 
 def _phone_page(request: HttpRequest, token: str, state: str, exam: object,

@@ -32,6 +32,12 @@
  * palette and the answered summary), question_view.js (one question, its
  * options, gaps or essay area, and the mark toggle), answer_queue.js (the
  * offline queue).
+ *
+ * Monitoring (issue 5): for an exam that requires the device check
+ * (`data-monitoring="on"`), ../proctoring/monitor.js is loaded once the
+ * attempt has started — the camera, snapshots, heartbeats, browser events and
+ * the `#camera-warning` — and stopped when the page goes to the done page. It
+ * is loaded on its own: if it fails, answering is not affected.
  */
 import { createApiClient, format, readJsonScript } from '../core/api.js';
 import { AnswerQueue } from './answer_queue.js';
@@ -178,6 +184,7 @@ function updateInteractivity() {
 
 function goToDone() {
   exam.finished = true;
+  stopMonitoring();
   queue.dispose();
   window.location.replace(config.doneUrl);
 }
@@ -222,6 +229,35 @@ function applyState(view) {
   updateInteractivity();
   renderConnection(queue.snapshot());
   tick();
+  startMonitoringOnce();
+}
+
+// --- monitoring (proctoring/monitor.js) ----------------------------------------------
+
+let monitoring = null; // a promise of the monitor (null if it could not be loaded)
+
+function startMonitoringOnce() {
+  if (monitoring || config.monitoring !== 'on' || exam.finished ||
+      !['in_progress', 'paused'].includes(exam.state)) {
+    return;
+  }
+  monitoring = import('../proctoring/monitor.js')
+    .then(({ startMonitoring }) => (exam.finished ? null : startMonitoring({
+      api,
+      attemptId: config.attemptId,
+      strings,
+      selfViewSlot: byId('monitor-slot'),
+      warning: byId('camera-warning'),
+    })))
+    .catch(() => null);
+}
+
+function flushMonitoring() {
+  return monitoring ? monitoring.then((monitor) => monitor?.flush()) : Promise.resolve();
+}
+
+function stopMonitoring() {
+  monitoring?.then((monitor) => monitor?.stop({ finished: true }));
 }
 
 let syncTimer = null;
@@ -699,7 +735,7 @@ el.confirmSubmit.addEventListener('click', async () => {
   setConfirmBusy(true);
   el.submitError.hidden = true;
   setSubmitStatus(strings.submitFlushing);
-  const saved = await queue.flush();
+  const [saved] = await Promise.all([queue.flush(), flushMonitoring()]);
   if (saved) {
     await submitNow();
     return;
