@@ -248,6 +248,7 @@ function startMonitoringOnce() {
       strings,
       selfViewSlot: byId('monitor-slot'),
       warning: byId('camera-warning'),
+      pairingUrl: config.pairingUrl || '',
     })))
     .catch(() => null);
 }

@@ -153,9 +153,10 @@ function buildSelfView(strings) {
  * @param {Record<string, string>} options.strings  the page's translated strings (monitor*)
  * @param {HTMLElement} [options.selfViewSlot]  where the self-view goes (default: body)
  * @param {HTMLElement} [options.warning]  the `#camera-warning` element
+ * @param {string} [options.pairingUrl]  the page that connects another phone
  */
 export function startMonitoring({ api, attemptId, strings = {}, selfViewSlot = null,
-  warning = document.getElementById('camera-warning') }) {
+  warning = document.getElementById('camera-warning'), pairingUrl = '' }) {
   const path = `attempts/${encodeURIComponent(attemptId)}`;
   const eventsKey = `examhall.monitor.events.${attemptId}`;
   const timers = new Set();
@@ -277,7 +278,14 @@ export function startMonitoring({ api, attemptId, strings = {}, selfViewSlot = n
     warningParts.retry.id = 'camera-retry';
     warningParts.retry.className = 'btn btn-sm btn-outline-dark eh-camera-retry';
     warningParts.retry.hidden = true;
-    inner.append(icon, body, warningParts.retry);
+    // A phone that cannot be revived: connect another one (the pairing page works
+    // during the exam; the exam page is the way back).
+    warningParts.pair = document.createElement('a');
+    warningParts.pair.id = 'camera-pair-phone';
+    warningParts.pair.className = 'btn btn-sm btn-outline-dark eh-camera-retry';
+    warningParts.pair.href = pairingUrl;
+    warningParts.pair.hidden = true;
+    inner.append(icon, body, warningParts.retry, warningParts.pair);
     warning.replaceChildren(inner);
     listen(warningParts.retry, 'click', () => retryCamera());
   }
@@ -311,7 +319,8 @@ export function startMonitoring({ api, attemptId, strings = {}, selfViewSlot = n
     const lines = warningLines();
     const retryShown = pcState() === 'lost' && !state.stopped;
     const retryText = state.camera === 'starting' ? strings.monitorRetrying : strings.monitorRetry;
-    const key = JSON.stringify([lines, retryShown, retryText]);
+    const pairShown = state.server.phone === 'lost' && !state.stopped && Boolean(pairingUrl);
+    const key = JSON.stringify([lines, retryShown, retryText, pairShown]);
     if (key === state.warningText) {
       return; // unchanged: do not make screen readers announce it again
     }
@@ -327,6 +336,8 @@ export function startMonitoring({ api, attemptId, strings = {}, selfViewSlot = n
     warningParts.retry.hidden = !retryShown;
     warningParts.retry.disabled = state.camera === 'starting';
     warningParts.retry.textContent = retryText || '';
+    warningParts.pair.hidden = !pairShown;
+    warningParts.pair.textContent = strings.monitorPairPhone || '';
     warning.hidden = lines.length === 0 || state.stopped;
   }
 

@@ -199,6 +199,8 @@ def test_phone_pairs_sends_pictures_and_a_closed_phone_page_is_a_lost_camera(
     warning = pc.locator("#camera-warning")
     expect(warning).to_have_attribute("data-camera-phone", "lost", timeout=WAIT_SECONDS * 1000)
     expect(warning).to_be_visible()
+    # A phone that cannot be revived can be replaced from here, mid-exam.
+    expect(pc.locator("#camera-pair-phone")).to_have_attribute("href", "/attempt/phone/")
     phone_state = next(camera.state for camera in selectors.monitoring_status(
         attempt=attempt).cameras if camera.camera == Camera.PHONE)
     assert phone_state == "lost"

@@ -257,3 +257,14 @@ def test_the_office_sees_pairings_in_the_admin_without_their_tokens(client,
     assert pc.registration.ticket_number in listing.content.decode()
     assert page.status_code == 200 and pairing.token_digest not in page.content.decode()
     assert client.get("/admin/proctoring/phonepairing/add/").status_code == 403
+
+
+def test_the_pairing_page_stays_open_during_the_exam_to_replace_a_phone() -> None:
+    [pc] = candidates()
+    paired_phone(pc)
+    pc.start()
+    page = pc.client.get("/attempt/phone/")
+    assert page.status_code == 200
+    assert 'href="/attempt/"' in page.content.decode()  # back to the exam, not the checks
+    assert pc.post("/submit").status_code == 200
+    assert pc.client.get("/attempt/phone/")["Location"] == "/attempt/done/"
