@@ -2,9 +2,11 @@
 
 Now: choose the subject (with confirmation), sign in, the checks (the device
 check with a live fake camera and a tone on the fake microphone; identity
-verification: the first capture becomes the reference), start, answer, lose
-the network, answer three questions offline, come back, reload, every answer
-still there, submit, score shown.
+verification: the first capture becomes the reference; the phone as second
+camera, paired through the QR code's link in a second, mobile-emulated browser
+context), start (the PC and the phone send pictures), answer, lose the network,
+answer three questions offline, come back, reload, every answer still there,
+submit, score shown, the phone told the exam is over.
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ from examhall.core import clock
 from examhall.delivery.models import Answer, Attempt
 from examhall.devtools import factories
 from examhall.identity.models import IdentityPolicy
-from tests.browser.steps import sign_in_and_start
+from examhall.proctoring.models import MonitoringPolicy, Snapshot
+from tests.browser.steps import (
+    open_pairing_page,
+    phone_checks_and_confirms,
+    phone_context,
+    phone_signs_in,
+    sign_in_and_start,
+    wait_until,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,9 +45,10 @@ def test_candidate_signs_in_answers_offline_resumes_and_submits(
     live_browser, server_url, screenshot
 ):
     exam, subject, _session, _room, [(registration, id_number)] = factories.make_sitting(
-        questions=6, required_checks=["device", "identity"]
+        questions=6, required_checks=["device", "identity", "second_camera"]
     )
     IdentityPolicy.objects.create(exam=exam, mode="first_capture", liveness=False)
+    MonitoringPolicy.objects.create(exam=exam, phone_interval_seconds=5, pc_interval_seconds=5)
     factories.make_subject(exam=exam, code="OTHER", specialty="碳资产管理", level="中级")
     context = live_browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
     page = context.new_page()
@@ -91,8 +102,22 @@ def test_candidate_signs_in_answers_offline_resumes_and_submits(
     screenshot(page, "03b-identity-verified")
     page.wait_for_url(re.compile(r"/attempt/check/$"), timeout=10_000)
     expect(identity).to_have_attribute("data-passed", "true")
+    expect(page.locator("#start-button")).to_be_disabled()
+    # Step 5: the phone as second camera, in a second (mobile-emulated) browser.
+    link = open_pairing_page(page)
+    screenshot(page, "03c-pairing-qr")
+    phone_ctx = phone_context(live_browser, locale="zh-CN")
+    phone = phone_ctx.new_page()
+    phone_signs_in(phone, link, registration, id_number)
+    phone_checks_and_confirms(phone)
+    screenshot(phone, "03d-phone-paired")
+    expect(page.locator("#pairing-app")).to_have_attribute("data-state", "confirmed")
+    page.click("#back-button")
+    page.wait_for_url(re.compile(r"/attempt/check/$"))
+    expect(page.locator('[data-check-name="second_camera"]')).to_have_attribute(
+        "data-passed", "true")
     expect(page.locator("#start-button")).to_be_enabled(timeout=10_000)
-    screenshot(page, "03c-checks-passed")
+    screenshot(page, "03e-checks-passed")
     page.click("#start-button")
 
     # Step 7: the exam page.
@@ -103,6 +128,11 @@ def test_candidate_signs_in_answers_offline_resumes_and_submits(
     _choose(page, 2, "A")
     expect(page.locator("#pending-count")).to_have_attribute("data-count", "0")
     screenshot(page, "04-exam-online")
+    # Step 6: both cameras send pictures.
+    attempt = Attempt.objects.get(registration=registration)
+    wait_until(lambda: {"pc", "phone"} <= set(
+        Snapshot.objects.filter(attempt=attempt).values_list("camera", flat=True)))
+    expect(phone.locator("#exam-state")).to_have_attribute("data-state", "in_progress")
 
     # The network drops: three answers are queued in the browser.
     context.set_offline(True)
@@ -140,6 +170,10 @@ def test_candidate_signs_in_answers_offline_resumes_and_submits(
     page.wait_for_url(re.compile(r"/attempt/done/$"))
     expect(page.locator("#score")).to_contain_text("/")
     screenshot(page, "08-done")
+    # The phone hears that the exam is over, and says the candidate may close it.
+    expect(phone.locator("#phone-message")).to_have_attribute("data-reason", "finished")
+    screenshot(phone, "09-phone-exam-over")
+    phone_ctx.close()
     context.close()
 
 
