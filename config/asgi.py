@@ -17,14 +17,16 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from examhall.core.asgi import LifespanApp  # noqa: E402
 from examhall.delivery.fastpath import AutosaveFastPath  # noqa: E402
+from examhall.proctoring.fastpath import SnapshotFastPath  # noqa: E402
 
 django_asgi = get_asgi_application()
 
 application = LifespanApp(
     ProtocolTypeRouter(
         {
-            # The autosave hot path skips Django's middleware stack (ADR 0004).
-            "http": AutosaveFastPath(django_asgi),
+            # The autosave and snapshot hot paths skip Django's middleware stack
+            # (ADR 0004, ADR 0007).
+            "http": SnapshotFastPath(AutosaveFastPath(django_asgi)),
             "websocket": URLRouter(websocket_urlpatterns),
         }
     )

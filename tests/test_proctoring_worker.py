@@ -115,3 +115,28 @@ def test_a_worker_killed_mid_task_loses_nothing_the_task_is_delivered_again():
 
     flag = Flag.objects.get()
     assert flag.type == "several_faces" and flag.count == 1
+
+
+def test_a_snapshot_pending_with_the_broker_down_is_analysed_after_the_sweep(monkeypatch):
+    import datetime as dt
+
+    from examhall.core import clock
+    from examhall.proctoring import tasks
+
+    def broker_down(*_args, **_kwargs):
+        raise ConnectionError("the broker cannot be reached")
+
+    monkeypatch.setattr(tasks.analyse_snapshot_task, "delay", broker_down)
+    _exam, [client] = started_attempt()
+    assert upload(client, two_faces()).status_code == 202  # stored all the same
+    monkeypatch.undo()
+    Snapshot.objects.update(taken_at=clock.now() - dt.timedelta(minutes=3))
+
+    assert Snapshot.objects.get().analysis_status == "pending"
+
+    with celery_worker("sweep") as worker:
+        assert tasks.requeue_analysis() == 1  # what Celery beat runs every minute
+
+        assert _wait_for(_analysed, worker)
+
+    assert Flag.objects.get().type == "several_faces"

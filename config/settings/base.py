@@ -128,11 +128,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "examhall.proctoring.tasks.check_cameras",
         "schedule": 15.0,
     },
+    "proctoring-requeue-analysis": {
+        "task": "examhall.proctoring.tasks.requeue_analysis",
+        "schedule": 60.0,
+    },
 }
 # Redis re-delivers an unacknowledged task (acks_late: a worker died mid-analysis)
 # after this many seconds; snapshot analysis is idempotent, so it can be short.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
 EXAMHALL_CAMERA_CHECK_INTERVAL_SECONDS = 15
+# Snapshots left pending this long (broker down, worker lost) are queued again by a
+# sweep every EXAMHALL_ANALYSIS_REQUEUE_INTERVAL_SECONDS (ADR 0007).
+EXAMHALL_ANALYSIS_REQUEUE_INTERVAL_SECONDS = 60
+EXAMHALL_ANALYSIS_REQUEUE_AFTER_SECONDS = 120
 # Without a broker the ASGI process itself runs periodic jobs (config.asgi).
 EXAMHALL_INPROCESS_SCHEDULER = ENV.celery_eager
 EXAMHALL_EXPIRY_INTERVAL_SECONDS = ENV.expiry_interval_seconds

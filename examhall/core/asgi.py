@@ -27,10 +27,12 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 PERIODIC_JOBS: list[tuple[str, str]] = [
     ("examhall.delivery.tasks.submit_expired_attempts", "EXAMHALL_EXPIRY_INTERVAL_SECONDS"),
     ("examhall.proctoring.tasks.check_cameras", "EXAMHALL_CAMERA_CHECK_INTERVAL_SECONDS"),
+    ("examhall.proctoring.tasks.requeue_analysis", "EXAMHALL_ANALYSIS_REQUEUE_INTERVAL_SECONDS"),
 ]
 
 # Called (dotted paths, no arguments) when the server shuts down.
 SHUTDOWN_HOOKS: list[str] = ["examhall.delivery.fastpath.close_pool",
+                              "examhall.proctoring.fastpath.close_pool",
                               "examhall.proctoring.worker.shutdown"]
 
 

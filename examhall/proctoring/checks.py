@@ -33,7 +33,7 @@ def second_camera(attempt: Attempt) -> CheckStatus:
                  if camera.camera == Camera.PHONE)
     if phone.state == "lost":
         return CheckStatus(Exam.Check.SECOND_CAMERA, label, False,
-                           _("Your phone has stopped answering. Open the exam page on the "
+                           _("Your phone has stopped responding. Open the exam page on the "
                              "phone again and keep its screen on."), **action)
     return CheckStatus(Exam.Check.SECOND_CAMERA, label, True,
                        _("Your phone is connected as the second camera."))

@@ -3,11 +3,24 @@ and scheduler in the embedded profile call the same services)."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 from celery import shared_task
 
-from examhall.proctoring import services
+from examhall.proctoring import services, worker
+from examhall.proctoring.services.analysis import analysis_requeue
+from examhall.proctoring.voice_tasks import analyse_audio_clip_task  # noqa: F401  (registers it)
+
+_lowered = threading.local()
+
+
+def _run_below_requests() -> None:
+    """Once per worker thread: analysis runs at a lower CPU priority than the web
+    requests sharing the machine (``worker.lower_priority``)."""
+    if not getattr(_lowered, "done", False):
+        _lowered.done = True
+        worker.lower_priority()
 
 
 @shared_task(name="examhall.proctoring.tasks.analyse_snapshot", acks_late=True,
@@ -15,9 +28,18 @@ from examhall.proctoring import services
 def analyse_snapshot_task(snapshot_id: str) -> str:
     """Acknowledged only once done: a worker killed mid-task leaves the message to be
     delivered again, and the analysis is idempotent."""
+    _run_below_requests()
     return services.analysis_run(snapshot_id=uuid.UUID(snapshot_id))
 
 
 @shared_task(name="examhall.proctoring.tasks.check_cameras")
 def check_cameras() -> int:
     return len(services.cameras_check_lost())
+
+
+@shared_task(name="examhall.proctoring.tasks.requeue_analysis")
+def requeue_analysis() -> int:
+    """Queue again the analysis of snapshots left pending (broker down at upload, worker
+    lost, process restarted): Celery beat in production, the in-process scheduler in
+    the embedded profile."""
+    return len(analysis_requeue())

@@ -3,11 +3,14 @@ backlog is worked off (the newest snapshot of each camera first; older ones skip
 
 ``analyse_snapshot`` judges one snapshot and turns its findings into flags; it is
 idempotent (a re-delivered task finds the snapshot done and does nothing).
-``analysis_run`` is what the Celery task and the in-process worker call.
+``analysis_run`` is what the Celery task and the in-process worker call;
+``analysis_requeue`` is the periodic sweep that hands snapshots left pending (broker
+unreachable at upload, worker lost, process restarted) to the background again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 from collections.abc import Iterable
@@ -238,3 +241,56 @@ def analysis_enqueue(*, snapshot_id: uuid.UUID) -> None:
     from examhall.proctoring.tasks import analyse_snapshot_task
 
     analyse_snapshot_task.delay(str(snapshot_id))
+
+
+REQUEUE_AFTER_SECONDS = 120.0
+"""A snapshot pending for this long after its upload (or its last re-queue) is taken to
+be lost by the queue. Longer than the analysis lag a loaded system works with, so that
+the sweep rarely doubles a task still waiting in the broker (a double is harmless: the
+analysis is idempotent, the second delivery finds the snapshot done)."""
+REQUEUE_SCAN_MAX = 20_000
+
+
+def _requeued_at(analysis: Any) -> dt.datetime | None:
+    value = analysis.get("requeued_at") if isinstance(analysis, dict) else None
+    try:
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def analysis_requeue(*, older_than_seconds: float | None = None) -> list[uuid.UUID]:
+    """Queue again the analysis of snapshots left pending: of each camera with a snapshot
+    waiting longer than ``older_than_seconds`` (default ``REQUEUE_AFTER_SECONDS``) and
+    not re-queued within that time, the newest pending one (older ones are marked
+    skipped, as in any backlog: ``analysis_plan``), oldest-waiting camera first.
+    Pending snapshots younger than that are left alone (their task is still on its
+    way). The ids queued; a broker still unreachable leaves them pending for the next
+    sweep."""
+    if older_than_seconds is None:
+        older_than_seconds = float(getattr(settings, "EXAMHALL_ANALYSIS_REQUEUE_AFTER_SECONDS",
+                                           REQUEUE_AFTER_SECONDS))
+    now = clock.now()
+    cutoff = now - dt.timedelta(seconds=older_than_seconds)
+    stale = {pk: analysis for pk, analysis in
+             Snapshot.objects.filter(analysis_status=PENDING, taken_at__lt=cutoff)
+             .order_by("-taken_at").values_list("pk", "analysis")[:REQUEUE_SCAN_MAX]
+             if (_requeued_at(analysis) or cutoff) <= cutoff}
+    if not stale:
+        return []
+    queued = []
+    for pk in analysis_plan(snapshot_ids=list(stale)):
+        if pk not in stale:
+            continue  # the newest of its camera is recent: its own task is on its way
+        analysis = stale[pk] if isinstance(stale[pk], dict) else {}
+        if Snapshot.objects.filter(pk=pk, analysis_status=PENDING).update(
+                analysis={**analysis, "requeued_at": now.isoformat()}):
+            queued.append(pk)
+    for pk in queued:
+        try:
+            analysis_enqueue(snapshot_id=pk)
+        except Exception:
+            logger.exception("could not queue the analysis of snapshot %s again", pk)
+    if queued:
+        logger.info("re-queued the analysis of %d pending snapshots", len(queued))
+    return queued

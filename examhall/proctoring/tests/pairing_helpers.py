@@ -25,7 +25,8 @@ class Phone:
     def __init__(self, user_agent: str = "Mozilla/5.0 (Linux; Android 14; Pixel 7) "
                  "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
                  ) -> None:
-        self.client = Client(HTTP_USER_AGENT=user_agent)
+        # English answers, so that tests can read the messages.
+        self.client = Client(HTTP_USER_AGENT=user_agent, HTTP_ACCEPT_LANGUAGE="en")
         self.credential = ""
 
     def _auth(self) -> dict[str, str]:

@@ -266,3 +266,59 @@ def test_the_analysis_lag_is_the_age_of_the_oldest_pending_snapshot():
 
     assert lag.pending == 2
     assert lag.oldest_pending_seconds >= 42
+
+
+def _age(snapshot: Snapshot, seconds: float) -> Snapshot:
+    Snapshot.objects.filter(pk=snapshot.pk).update(
+        taken_at=clock.now() - dt.timedelta(seconds=seconds))
+    snapshot.refresh_from_db()
+    return snapshot
+
+
+def test_the_sweep_requeues_the_newest_stale_snapshot_of_each_camera_oldest_first(monkeypatch):
+    from examhall.proctoring import tasks
+    from examhall.proctoring.services import analysis
+
+    queued: list = []
+    monkeypatch.setattr(analysis, "analysis_enqueue",
+                        lambda *, snapshot_id: queued.append(snapshot_id))
+    _exam, [alice, bob, carol] = started_attempt(candidates=3)
+    alice_old, alice_older, alice_newest = (
+        _age(_stored(alice, frame(name)), age)
+        for name, age in (("obama", 500), ("obama2", 400), ("obama3", 300)))
+    bob_recent = _stored(bob, frame("obama"))  # its task is still on its way
+    carol_phone = _age(_stored(carol, frame("obama"), camera="phone"), 900)
+
+    count = tasks.requeue_analysis()
+
+    assert count == 2
+    assert queued == [carol_phone.pk, alice_newest.pk]  # the camera waiting longest first
+    statuses = dict(Snapshot.objects.values_list("pk", "analysis_status"))
+    assert statuses[alice_old.pk] == statuses[alice_older.pk] == "skipped"
+    assert statuses[alice_newest.pk] == statuses[carol_phone.pk] == "pending"
+    assert statuses[bob_recent.pk] == "pending"
+    assert "requeued_at" in Snapshot.objects.get(pk=alice_newest.pk).analysis
+
+    # Queued again a moment ago: the next sweep leaves them to their task.
+    assert tasks.requeue_analysis() == 0 and len(queued) == 2
+
+
+def test_the_sweep_age_threshold_is_a_setting_and_done_snapshots_are_left_alone(
+        monkeypatch, settings):
+    from examhall.proctoring import tasks
+    from examhall.proctoring.services import analysis
+
+    queued: list = []
+    monkeypatch.setattr(analysis, "analysis_enqueue",
+                        lambda *, snapshot_id: queued.append(snapshot_id))
+    _exam, [client] = started_attempt()
+    pending = _stored(client, frame("obama"))
+    done = _analysed(client, frame("obama2"), camera="phone")
+    settings.EXAMHALL_ANALYSIS_REQUEUE_AFTER_SECONDS = 600
+    assert tasks.requeue_analysis() == 0
+
+    settings.EXAMHALL_ANALYSIS_REQUEUE_AFTER_SECONDS = 0
+
+    assert tasks.requeue_analysis() == 1
+    assert queued == [pending.pk]
+    assert Snapshot.objects.get(pk=done.pk).analysis_status == "done"

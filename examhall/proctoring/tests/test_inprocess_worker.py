@@ -64,3 +64,59 @@ def test_a_full_queue_falls_back_to_the_database_and_works_newest_first(monkeypa
     assert newest_of_alice.analysis_status == "done"
     assert Flag.objects.get().attempt_id == bob.registration.attempt.pk
     assert small.stats.analysed == 2
+
+
+def test_a_snapshot_whose_queueing_was_lost_is_analysed_after_the_sweep(monkeypatch):
+    import datetime as dt
+
+    from examhall.core import clock
+    from examhall.proctoring import tasks
+
+    def lost(*_args):
+        raise ConnectionError("the queue is gone")
+
+    monkeypatch.setattr(worker, "submit", lost)
+    _exam, [client] = started_attempt()
+    assert upload(client, two_faces()).status_code == 202
+    monkeypatch.undo()
+    # Three minutes later nothing has analysed it: its job never reached the worker.
+    Snapshot.objects.update(taken_at=clock.now() - dt.timedelta(minutes=3))
+    assert Snapshot.objects.get().analysis_status == "pending"
+
+    try:
+        assert tasks.requeue_analysis() == 1
+
+        assert _wait_until_analysed(1) == ["done"]
+        assert Flag.objects.get().type == "several_faces"
+    finally:
+        worker.shutdown()
+
+
+def test_named_jobs_run_on_the_worker_thread_at_a_lower_priority():
+    import os
+    import threading
+    import uuid
+
+    ran: list[tuple[uuid.UUID, str, int]] = []
+
+    def echo(object_id: uuid.UUID) -> None:
+        ran.append((object_id, threading.current_thread().name,
+                    os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+
+    worker.register_job("test-echo", echo)
+    job_id = uuid.uuid4()
+    background = worker.AnalysisWorker()
+    try:
+        background.submit("test-echo", job_id)
+        give_up = time.monotonic() + 30
+        while not ran and time.monotonic() < give_up:
+            time.sleep(0.05)
+        with pytest.raises(ValueError, match="unknown job kind"):
+            background.submit("no-such-kind", job_id)
+    finally:
+        background.stop()
+
+    assert ran and ran[0][:2] == (job_id, "snapshot-analysis")
+    assert background.stats.jobs == 1
+    here = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert ran[0][2] == min(19, here + worker.ANALYSIS_NICE) > here

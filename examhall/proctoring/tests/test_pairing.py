@@ -186,7 +186,7 @@ def test_heartbeats_before_the_start_show_the_phone_connected() -> None:
     CameraPresence.objects.filter(attempt_id=pc.attempt_id).update(
         last_seen_at=timezone.now() - dt.timedelta(minutes=5))
     check = second_camera_check(pc)
-    assert check["passed"] is False and "stopped answering" in check["detail"]
+    assert check["passed"] is False and "stopped responding" in check["detail"]
 
 
 def test_phone_pictures_only_during_the_exam_and_only_as_the_phone() -> None:
