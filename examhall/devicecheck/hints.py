@@ -85,9 +85,45 @@ def _messages(browser: str) -> dict[str, str]:
     }
 
 
-def explain(verdicts: list[dict[str, Any]], *, browser: str) -> list[dict[str, Any]]:
-    """The verdicts with their label and a hint per code, in the active language."""
-    messages = _messages(browser)
+def _phone_messages(browser: str) -> dict[str, str]:
+    """The phone as second camera: what to tap on a phone, not on a computer."""
+    if browser == "wechat":
+        steps = _("In WeChat, tap ··· at the top right, open the page in the browser, or "
+                  "allow WeChat to use the camera in the phone's Settings, then reload.")
+    elif browser == "safari":
+        steps = _("Tap “aA” in the address bar > Website Settings > Camera > Allow (or "
+                  "Settings > Safari > Camera), then reload this page.")
+    else:
+        steps = _("Tap the icon at the left of the address bar > Permissions > Camera > "
+                  "Allow, then reload this page.")
+    return {
+        "browser_unsupported": _("This browser is too old or not supported. Use a current "
+                                 "Chrome or Safari, or WeChat."),
+        "no_getusermedia": _("This browser cannot use the camera from a web page. Open the "
+                             "link in Chrome or Safari; the address must start with https."),
+        "no_websocket": _("This browser cannot keep a connection open. Open the link in "
+                          "Chrome or Safari."),
+        "camera_denied": _("%(problem)s %(help)s") % {
+            "problem": _("The camera is blocked for this page."), "help": steps},
+        "camera_not_granted": _("%(problem)s %(help)s") % {
+            "problem": _("Allow the camera when the phone asks for it."), "help": steps},
+        "no_camera": _("No camera was found on this phone."),
+        "camera_no_frames": _("The camera sends no picture. Close other apps that use the "
+                              "camera (video calls, the camera app), then check again."),
+        "camera_resolution_low": _("The camera picture is too small. Switch to the other "
+                                   "camera, then check again."),
+        "camera_black": _("The camera picture is black. Remove any cover from the lens and "
+                          "turn on a light."),
+        "camera_frozen": _("The camera picture does not move. Switch to the other camera or "
+                           "reload this page."),
+    }
+
+
+def explain(verdicts: list[dict[str, Any]], *, browser: str,
+            phone: bool = False) -> list[dict[str, Any]]:
+    """The verdicts with their label and a hint per code, in the active language
+    (``phone``: the hints of the phone as second camera)."""
+    messages = {**_messages(browser), **(_phone_messages(browser) if phone else {})}
     return [
         {
             "check": verdict["check"],

@@ -267,6 +267,14 @@ class PhoneChecksOut(Schema):
     verdicts: list[VerdictOut]
 
 
+def _hint_browser(request: HttpRequest, payload: PhoneChecksIn) -> str:
+    """WeChat's in-app browser reports its engine (Chrome or Safari), but its camera
+    permission lives in WeChat: its own hints."""
+    if "micromessenger" in request.headers.get("User-Agent", "").lower():
+        return "wechat"
+    return payload.browser.name
+
+
 @router.post("/phone/checks", response={200: PhoneChecksOut, **GONE}, auth=phone_auth)
 def phone_checks(request: HttpRequest, payload: PhoneChecksIn) -> dict[str, Any]:
     """The phone's four checks (compatibility, camera permission, camera found, camera
@@ -276,7 +284,8 @@ def phone_checks(request: HttpRequest, payload: PhoneChecksIn) -> dict[str, Any]
     verdicts = pairing_services.phone_checks_record(pairing=pairing,
                                                     measurements=payload.model_dump())
     return {"passed": pairing.checks_passed, "state": selectors.pairing_state(pairing),
-            "verdicts": hints.explain(verdicts, browser=payload.browser.name)}
+            "verdicts": hints.explain(verdicts, browser=_hint_browser(request, payload),
+                                      phone=True)}
 
 
 @router.post("/phone/confirm", response={200: PhoneSessionOut, **GONE}, auth=phone_auth)

@@ -29,6 +29,7 @@ def candidates(count: int = 1) -> list[CandidateClient]:
     clients = []
     for person in people:
         client = CandidateClient(*person)
+        client.client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # messages read in English
         assert client.login().status_code == 200
         clients.append(client)
     return clients
@@ -268,3 +269,18 @@ def test_the_pairing_page_stays_open_during_the_exam_to_replace_a_phone() -> Non
     assert 'href="/attempt/"' in page.content.decode()  # back to the exam, not the checks
     assert pc.post("/submit").status_code == 200
     assert pc.client.get("/attempt/phone/")["Location"] == "/attempt/done/"
+
+
+def test_a_blocked_camera_gets_phone_steps_and_wechat_its_own() -> None:
+    [pc] = candidates()
+    blocked = {**GOOD_PHONE_CHECKS, "permissions": {"camera": "denied"}}
+    phone = paired_phone(pc, confirm=False)
+    message = phone.post("checks", blocked).json()["verdicts"][1]["problems"][0]["message"]
+    assert "Tap" in message and "address bar" in message
+
+    wechat = Phone(user_agent="Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/116.0 "
+                   "Mobile Safari/537.36 XWEB/1160117 MMWEBSDK/20240301 MicroMessenger/8.0.47")
+    response = wechat.pair(token_of(new_qr(pc)), pc.registration.ticket_number, pc.id_number)
+    assert response.status_code == 200
+    message = wechat.post("checks", blocked).json()["verdicts"][1]["problems"][0]["message"]
+    assert "WeChat" in message
