@@ -16,6 +16,7 @@ from examhall.devicecheck.tests.helpers import pass_device_check
 from examhall.devtools import seed
 from examhall.identity.tests.helpers import identity_try, pass_identity, turning_burst
 from examhall.itembank.models import Question
+from examhall.proctoring.tests.pairing_helpers import paired_phone
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +109,7 @@ def test_demo_grader_marks_the_essay_of_a_demo_candidate(client):
 
 def test_the_formal_exam_compares_with_enrolled_photos_and_the_proctor_reviews(client):
     """No photo ships with the demo: a formal candidate lands in review, and the demo
-    proctor may approve them."""
+    proctor may approve them; the phone as second camera is required as well."""
     seed.seed_demo()
     name, first17, ticket = seed.FORMAL_CANDIDATES[0]
     registration = Registration.objects.get(ticket_number=ticket)
@@ -126,4 +127,6 @@ def test_the_formal_exam_compares_with_enrolled_photos_and_the_proctor_reviews(c
     response = client.post(f"/api/proctor/attempts/{candidate.attempt_id}/identity-review",
                            {"decision": "approve"}, content_type="application/json")
     assert response.status_code == 200
+    assert candidate.get("").json()["can_start"] is False  # the phone is required too
+    paired_phone(candidate)
     assert len(candidate.start()["questions"]) >= 10
