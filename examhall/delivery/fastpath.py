@@ -13,10 +13,8 @@ See docs/adr/0004-autosave-fast-path.md.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import threading
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +22,6 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import (
     DEFAULT_DB_ALIAS,
     InterfaceError,
@@ -34,10 +31,10 @@ from django.db import (
 )
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import trans_real
 from pydantic import ValidationError
 
 from examhall.core.errors import ApplicationError, NotFound, invalid_input, not_authenticated
+from examhall.core.fastpath import DatabaseThreadPool, Send, request_language, respond_json
 from examhall.delivery import services, tokens
 from examhall.delivery.schemas import AnswersIn
 
@@ -45,56 +42,23 @@ logger = logging.getLogger(__name__)
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 ANSWERS_PATH = re.compile(r"^/api/attempts/(?P<attempt_id>[0-9a-fA-F-]{32,36})/answers$")
 MAX_BODY_BYTES = 2 * 1024 * 1024  # a batch of a few long essays after a time offline
 
 
-def _language(headers: dict[bytes, bytes]) -> str:
-    accept = headers.get(b"accept-language", b"").decode("latin-1")
-    for code, _quality in trans_real.parse_accept_lang_header(accept):
-        try:
-            return trans_real.get_supported_language_variant(code)
-        except LookupError:
-            continue
-    return settings.LANGUAGE_CODE
-
-
 # Saves run on a bounded pool of threads, each with its own persistent database
 # connection: at most EXAMHALL_AUTOSAVE_DB_THREADS connections per process.
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-_pool_connections: list[Any] = []
-
-
-def _register_thread_connection() -> None:
-    connection = connections[DEFAULT_DB_ALIAS]
-    connection.inc_thread_sharing()  # so close_pool() may close it from another thread
-    _pool_connections.append(connection)
+_pool = DatabaseThreadPool("autosave", lambda: settings.EXAMHALL_AUTOSAVE_DB_THREADS)
 
 
 def _executor() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(
-                max_workers=settings.EXAMHALL_AUTOSAVE_DB_THREADS,
-                thread_name_prefix="autosave",
-                initializer=_register_thread_connection,
-            )
-        return _pool
+    return _pool.executor()
 
 
 def close_pool() -> None:
     """Stop the save threads and close their connections (shutdown, tests)."""
-    global _pool
-    with _pool_lock:
-        pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=True)
-    while _pool_connections:
-        _pool_connections.pop().close()
+    _pool.close()
 
 
 def _save(attempt_id: uuid.UUID, changes: list[services.AnswerChange]) -> services.SaveReceipt:
@@ -123,22 +87,6 @@ async def _read_body(receive: Receive) -> bytes | None:
             return None
         if not message.get("more_body"):
             return bytes(body)
-
-
-async def _respond(send: Send, status: int, payload: dict[str, Any], language: str) -> None:
-    body = json.dumps(payload, cls=DjangoJSONEncoder).encode()
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [
-            (b"content-type", b"application/json; charset=utf-8"),
-            (b"content-length", str(len(body)).encode()),
-            (b"content-language", language.encode()),
-            (b"cache-control", b"no-store"),
-            (b"x-content-type-options", b"nosniff"),
-        ],
-    })
-    await send({"type": "http.response.body", "body": body})
 
 
 async def _handle(scope: Scope, receive: Receive, attempt_id_text: str) -> dict[str, Any]:
@@ -187,7 +135,7 @@ class AutosaveFastPath:
         if match is None:
             await self.app(scope, receive, send)
             return
-        language = _language(dict(scope.get("headers", [])))
+        language = request_language(dict(scope.get("headers", [])))
         with translation.override(language):
             try:
                 payload = await _handle(scope, receive, match["attempt_id"])
@@ -202,4 +150,4 @@ class AutosaveFastPath:
                     status=503,
                 )
                 payload, status = {"error": error.as_dict()}, error.status
-        await _respond(send, status, payload, language)
+        await respond_json(send, status, payload, language)

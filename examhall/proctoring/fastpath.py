@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -40,8 +39,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from examhall.core.errors import ApplicationError, NotFound, invalid_input, not_authenticated
+from examhall.core.fastpath import DatabaseThreadPool, Send, request_language, respond_json
 from examhall.delivery import tokens
-from examhall.delivery.fastpath import _language, _respond
 from examhall.proctoring import images, phone_tokens, ratelimits, selectors, services
 from examhall.proctoring.models import Camera
 
@@ -49,7 +48,6 @@ logger = logging.getLogger(__name__)
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 ATTEMPT_SNAPSHOTS = re.compile(r"^/api/attempts/(?P<attempt_id>[0-9a-fA-F-]{32,36})/snapshots$")
 PHONE_SNAPSHOTS = "/api/phone/snapshots"
@@ -57,37 +55,18 @@ MAX_BODY_BYTES = images.MAX_BYTES + 64 * 1024  # the picture and a few small for
 MAX_PARTS = 8
 DEFAULT_THREADS = 8
 
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-_pool_connections: list[Any] = []
-
-
-def _register_thread_connection() -> None:
-    connection = connections[DEFAULT_DB_ALIAS]
-    connection.inc_thread_sharing()  # so close_pool() may close it from another thread
-    _pool_connections.append(connection)
+_pool = DatabaseThreadPool(
+    "snapshot-upload",
+    lambda: int(getattr(settings, "EXAMHALL_SNAPSHOT_THREADS", DEFAULT_THREADS)))
 
 
 def _executor() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(
-                max_workers=int(getattr(settings, "EXAMHALL_SNAPSHOT_THREADS", DEFAULT_THREADS)),
-                thread_name_prefix="snapshot-upload",
-                initializer=_register_thread_connection)
-        return _pool
+    return _pool.executor()
 
 
 def close_pool() -> None:
     """Stop the upload threads and close their connections (shutdown, tests)."""
-    global _pool
-    with _pool_lock:
-        pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=True)
-    while _pool_connections:
-        _pool_connections.pop().close()
+    _pool.close()
 
 
 # --- request parsing (no database) ---------------------------------------------------
@@ -318,7 +297,7 @@ class SnapshotFastPath:
         if not ours:
             await self.app(scope, receive, send)
             return
-        language = _language(dict(scope.get("headers", [])))
+        language = request_language(dict(scope.get("headers", [])))
         with translation.override(language):
             try:
                 upload = await read_upload(scope, receive, attempt_id)
@@ -336,4 +315,4 @@ class SnapshotFastPath:
                     _("The picture could not be stored just now; it will be sent again."),
                     status=503)
                 payload, status = {"error": error.as_dict()}, error.status
-        await _respond(send, status, payload, language)
+        await respond_json(send, status, payload, language)

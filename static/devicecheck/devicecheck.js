@@ -23,6 +23,7 @@ import {
   sleep,
   waitForFrames,
 } from '../core/media.js';
+import { remember, remembered } from '../core/storage.js';
 
 const STORAGE_CAMERA = 'examhall.devicecheck.camera';
 const STORAGE_MICROPHONE = 'examhall.devicecheck.microphone';
@@ -76,22 +77,6 @@ let running = false;
 function showError(message) {
   errorBox.textContent = message || '';
   errorBox.hidden = !message;
-}
-
-function remember(key, value) {
-  try {
-    localStorage.setItem(key, value);
-  } catch {
-    // private mode or storage full: the choice is simply not remembered
-  }
-}
-
-function remembered(key) {
-  try {
-    return localStorage.getItem(key) || '';
-  } catch {
-    return '';
-  }
 }
 
 function item(check) {

@@ -37,6 +37,8 @@
  * timers and never waits on the exam page.
  */
 
+import { remember, remembered } from '../core/storage.js';
+
 const STORAGE_CAMERA = 'examhall.devicecheck.camera';
 const STORAGE_MICROPHONE = 'examhall.devicecheck.microphone';
 const STORAGE_COLLAPSED = 'examhall.monitor.collapsed';
@@ -52,26 +54,6 @@ const MAX_KEPT_EVENTS = 500;
 const SNAPSHOT_MAX_WIDTH = 640;
 const SNAPSHOT_QUALITY = 0.7;
 const FLUSH_WAIT_MS = 3000;
-
-function readStorage(key) {
-  try {
-    return localStorage.getItem(key) || '';
-  } catch {
-    return '';
-  }
-}
-
-function writeStorage(key, value) {
-  try {
-    if (value === null) {
-      localStorage.removeItem(key);
-    } else {
-      localStorage.setItem(key, value);
-    }
-  } catch {
-    // private mode or storage full: kept in memory only
-  }
-}
 
 function backoff(baseMs, failures) {
   return failures > 0 ? Math.min(baseMs * 2 ** failures, MAX_BACKOFF_MS) : baseMs;
@@ -234,7 +216,7 @@ export function startMonitoring({ api, attemptId, strings = {}, selfViewSlot = n
 
   function setCollapsed(collapsed) {
     ui.root.classList.toggle('is-collapsed', collapsed);
-    writeStorage(STORAGE_COLLAPSED, collapsed ? '1' : null);
+    remember(STORAGE_COLLAPSED, collapsed ? '1' : null);
     renderToggle();
   }
 
@@ -246,7 +228,7 @@ export function startMonitoring({ api, attemptId, strings = {}, selfViewSlot = n
     renderWarning();
   }
 
-  ui.root.classList.toggle('is-collapsed', readStorage(STORAGE_COLLAPSED) === '1');
+  ui.root.classList.toggle('is-collapsed', remembered(STORAGE_COLLAPSED) === '1');
   renderToggle();
   listen(ui.toggle, 'click', () => setCollapsed(!ui.root.classList.contains('is-collapsed')));
   (selfViewSlot || document.body).append(ui.root);
@@ -377,7 +359,7 @@ export function startMonitoring({ api, attemptId, strings = {}, selfViewSlot = n
     setCamera('starting');
     let stream;
     try {
-      stream = await openStream('video', readStorage(STORAGE_CAMERA));
+      stream = await openStream('video', remembered(STORAGE_CAMERA));
     } catch {
       if (!state.stopped) {
         setCamera('unavailable');
@@ -401,7 +383,7 @@ export function startMonitoring({ api, attemptId, strings = {}, selfViewSlot = n
       return;
     }
     try {
-      const stream = await openStream('audio', readStorage(STORAGE_MICROPHONE));
+      const stream = await openStream('audio', remembered(STORAGE_MICROPHONE));
       if (state.stopped) {
         stream.getTracks().forEach((track) => track.stop());
         return;
@@ -565,7 +547,7 @@ export function startMonitoring({ api, attemptId, strings = {}, selfViewSlot = n
 
   function loadStoredEvents() {
     try {
-      const stored = JSON.parse(readStorage(eventsKey) || '[]');
+      const stored = JSON.parse(remembered(eventsKey) || '[]');
       return Array.isArray(stored) ? stored.filter((item) => item && item.type) : [];
     } catch {
       return [];
@@ -573,7 +555,7 @@ export function startMonitoring({ api, attemptId, strings = {}, selfViewSlot = n
   }
 
   function persistEvents() {
-    writeStorage(eventsKey, state.events.length ? JSON.stringify(state.events) : null);
+    remember(eventsKey, state.events.length ? JSON.stringify(state.events) : null);
   }
 
   function scheduleFlush(ms) {

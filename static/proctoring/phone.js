@@ -27,6 +27,7 @@ import { createApiClient, format, readJsonScript } from '../core/api.js';
 import { connectSocket } from '../core/socket.js';
 import { createCamera } from './phone_camera.js';
 import { createMonitor, forgetLastOk } from './phone_monitor.js';
+import { remember, remembered } from '../core/storage.js';
 
 const STORAGE_CREDENTIAL = 'examhall.phone.credential';
 const STORAGE_FACING = 'examhall.phone.facing';
@@ -66,26 +67,6 @@ const camera = createCamera({
 });
 
 // --- storage ----------------------------------------------------------------------
-
-function remembered(key) {
-  try {
-    return localStorage.getItem(key) || '';
-  } catch {
-    return '';
-  }
-}
-
-function remember(key, value) {
-  try {
-    if (value === null) {
-      localStorage.removeItem(key);
-    } else {
-      localStorage.setItem(key, value);
-    }
-  } catch {
-    // private mode: a reload asks for the numbers again
-  }
-}
 
 function storedCredential() {
   try {

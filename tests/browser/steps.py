@@ -17,12 +17,7 @@ from examhall.delivery.models import Answer
 def sign_in_and_start(page: Page, server_url: str, registration: Registration,
                       id_number: str) -> None:
     """From the login page of the candidate's subject to the exam page."""
-    page.goto(f"{server_url}/exam/{registration.exam.code}/login/"
-              f"?subject={registration.subject.code}")
-    page.fill("#ticket_number", registration.ticket_number)
-    page.fill("#id_number", id_number)
-    page.click("#login-button")
-    page.wait_for_url(re.compile(r"/attempt/check/$"))
+    sign_in(page, server_url, registration, id_number)
     expect(page.locator("#start-button")).to_be_enabled(timeout=10_000)
     page.click("#start-button")
     page.wait_for_url(re.compile(r"/attempt/$"))

@@ -14,19 +14,11 @@ from playwright.sync_api import Page, expect
 
 from examhall.devicecheck.models import DeviceCheckReport
 from examhall.devtools import factories
+from tests.browser.steps import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CHECKS = ("compatibility", "permission", "devices", "availability", "display", "network")
-
-
-def _sign_in(page: Page, server_url: str, registration, id_number: str) -> None:
-    page.goto(f"{server_url}/exam/{registration.exam.code}/login/"
-              f"?subject={registration.subject.code}")
-    page.fill("#ticket_number", registration.ticket_number)
-    page.fill("#id_number", id_number)
-    page.click("#login-button")
-    page.wait_for_url(re.compile(r"/attempt/check/$"))
 
 
 def _expect_device_check_passes(page: Page) -> None:
@@ -53,7 +45,7 @@ def test_candidate_runs_the_device_check_and_can_then_start(live_browser, server
         required_checks=["device"])
     context = live_browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    _sign_in(page, server_url, registration, id_number)
+    sign_in(page, server_url, registration, id_number)
 
     # The check page: the device check is pending, start is disabled.
     device_item = page.locator('[data-check-name="device"]')
@@ -96,7 +88,7 @@ def test_a_still_picture_is_a_frozen_camera_and_start_stays_disabled(browser, se
         required_checks=["device"])
     context = browser.new_context(locale="en", viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    _sign_in(page, server_url, registration, id_number)
+    sign_in(page, server_url, registration, id_number)
     page.locator('[data-check-name="device"] a.eh-check-action').click()
     page.wait_for_url(re.compile(r"/attempt/device/$"))
 

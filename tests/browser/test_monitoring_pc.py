@@ -14,8 +14,6 @@ camera unplugged (the fake camera cannot be unplugged: its track is stopped and
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -29,7 +27,7 @@ from examhall.devicecheck.tests.helpers import pass_device_check
 from examhall.devtools import factories
 from examhall.itembank.models import PaperQuestion, Question
 from examhall.proctoring.models import AudioClip, BrowserEvent, CameraPresence, Flag, Snapshot
-from tests.browser.steps import sign_in_and_start
+from tests.browser.steps import sign_in_and_start, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,22 +36,6 @@ SET_VISIBILITY = """state => {
     Object.defineProperty(document, 'hidden', {value: state === 'hidden', configurable: true});
     document.dispatchEvent(new Event('visibilitychange'));
 }"""
-WAIT_SECONDS = 30  # what a step may take at most before the test gives up
-
-
-def wait_until(check: Callable[[], Any], timeout: float = WAIT_SECONDS) -> Any:
-    """Poll the database until ``check()`` is truthy; its last value is asserted."""
-    until = time.monotonic() + timeout
-    while time.monotonic() < until:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    value = check()
-    assert value, "the condition was not met in time"
-    return value
-
-
 def event_types(attempt: Attempt) -> set[str]:
     return set(BrowserEvent.objects.filter(attempt=attempt).values_list("type", flat=True))
 
