@@ -31,8 +31,7 @@ from examhall.devicecheck.services import device_check_policy_get_or_create, lim
 from examhall.proctoring import phone_tokens
 from examhall.proctoring.models import Camera, PhonePairing
 from examhall.proctoring.selectors import pairing_for_token, pairing_state
-from examhall.proctoring.services.uploads import MONITORED_STATES
-from examhall.proctoring.services.uploads import _seen as camera_seen
+from examhall.proctoring.services.uploads import MONITORED_STATES, camera_seen
 
 TOKEN_TTL = dt.timedelta(minutes=10)
 

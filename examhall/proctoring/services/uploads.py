@@ -72,7 +72,8 @@ def _clean(data: bytes) -> images.CleanImage:
                                details={"reason": error.code}) from error
 
 
-def _seen(attempt_id: Any, camera: str, now: dt.datetime, *, snapshot: bool) -> None:
+def camera_seen(attempt_id: Any, camera: str, now: dt.datetime, *, snapshot: bool) -> None:
+    """Record that a camera of an attempt was heard from now (a picture or a heartbeat)."""
     changes: dict[str, Any] = {"last_seen_at": now}
     if snapshot:
         changes["last_snapshot_at"] = now
@@ -111,7 +112,7 @@ def snapshot_upload(*, attempt: Attempt, camera: str, reason: str, data: bytes) 
     try:
         with transaction.atomic():
             snapshot.save()
-            _seen(attempt.pk, camera, now, snapshot=True)
+            camera_seen(attempt.pk, camera, now, snapshot=True)
             transaction.on_commit(lambda: _enqueue(snapshot))
     except Exception:
         snapshot.image.delete(save=False)
@@ -135,7 +136,7 @@ def camera_heartbeat(*, attempt: Attempt, camera: str) -> dt.datetime:
     _check_camera(camera)
     _refuse_unless_monitored(attempt)
     now = clock.now()
-    _seen(attempt.pk, camera, now, snapshot=False)
+    camera_seen(attempt.pk, camera, now, snapshot=False)
     return now
 
 
