@@ -102,4 +102,4 @@ def test_audio_clips_go_with_the_images(capsys, django_capture_on_commit_callbac
     assert not default_storage.exists(clip.audio.name)
     clip.refresh_from_db()
     assert clip.purged_at is not None and not clip.audio
-    assert clip.speech_seconds  # the finding stays
+    assert clip.taken_at and clip.duration_ms  # the row and its times stay
