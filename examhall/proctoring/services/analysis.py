@@ -10,10 +10,15 @@ unreachable at upload, worker lost, process restarted) to the background again.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import logging
+import math
+import time
 import uuid
-from collections.abc import Iterable
+import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +26,8 @@ import numpy as np
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
+from PIL import Image
 
 from examhall import vision
 from examhall.core import clock
@@ -31,6 +38,7 @@ from examhall.proctoring.models import Camera, MonitoringPolicy, Snapshot
 from examhall.proctoring.presets import Thresholds
 from examhall.proctoring.selectors import policy_for, thresholds_for
 from examhall.proctoring.services.flags import flag_raise
+from examhall.vision.images import WORKING_MAX_SIDE, WorkingImage, working_image
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +57,83 @@ class Inspection:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _is_covered(rgb: np.ndarray, limits: Thresholds, out: Inspection) -> bool:
-    mean, std = images.luma_stats(rgb)
+POLICY_TTL_SECONDS = 60.0
+"""An exam's monitoring and identity policies, and a candidate's reference embedding (or
+that there is none), are read at most once a minute per process (as the upload fast
+path does for the intervals): an office's change of sensitivity, of identity checks or
+of the reference photo reaches the analysis within a minute, and each analysis saves
+its queries."""
+_policies: dict[tuple[str, Any], tuple[float, Any]] = {}
+
+
+def _cached(kind: str, key: Any, read: Callable[[], Any]) -> Any:
+    """``read()``'s value, kept for ``POLICY_TTL_SECONDS`` in this process."""
+    now = time.monotonic()
+    cached = _policies.get((kind, key))
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    value = read()
+    if len(_policies) > 10_000:
+        _policies.clear()
+    _policies[(kind, key)] = (now + POLICY_TTL_SECONDS, value)
+    return value
+
+
+def _monitoring_policy(exam_id: uuid.UUID) -> MonitoringPolicy:
+    return _cached("monitoring", exam_id, lambda: policy_for(exam_id))
+
+
+JPEG_SIGNATURE = b"\xff\xd8\xff"
+
+
+class Picture:
+    """A snapshot's pixels, decoded at most once per size asked for.
+
+    A stored snapshot is a JPEG (the upload re-encodes every picture): a smaller copy
+    is decoded at a reduced DCT scale (Pillow's ``draft``: a 640×480 picture at 320 px
+    in well under a millisecond instead of about two), then brought down to the size
+    asked for. Anything else (an array, another format) goes through the vision
+    package's decoder."""
+
+    def __init__(self, source: bytes | np.ndarray) -> None:
+        self._source = source
+        self._sizes: dict[int, WorkingImage] = {}
+
+    def _decode(self, max_side: int) -> tuple[np.ndarray, tuple[int, int]]:
+        """RGB pixels (longer side ≥ ``max_side`` unless the picture is smaller) and
+        the (width, height) of the picture itself."""
+        source = self._source
+        if isinstance(source, np.ndarray) or not source.startswith(JPEG_SIGNATURE):
+            rgb = vision.load_image(source)
+            return rgb, (int(rgb.shape[1]), int(rgb.shape[0]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(source))
+            width, height = image.size
+            longest = max(width, height)
+            if longest > images.MAX_SIDE:
+                raise vision.ImageError("too_large", f"{width}×{height} pixels")
+            if longest > max_side:
+                image.draft("RGB", (math.ceil(width * max_side / longest),
+                                    math.ceil(height * max_side / longest)))
+            if image.mode != "RGB":
+                image = image.convert("RGB")
+            return np.asarray(image), (width, height)
+
+    def at(self, max_side: int = WORKING_MAX_SIDE) -> WorkingImage:
+        """The picture with its longer side at most ``max_side``; boxes found on it
+        scale back to the stored picture."""
+        work = self._sizes.get(max_side)
+        if work is None:
+            rgb, size = self._decode(max_side)
+            small = working_image(rgb, max_side=max_side)
+            work = self._sizes[max_side] = WorkingImage(
+                small.array, max(size) / max(small.width, small.height), size)
+        return work
+
+
+def _is_covered(work: WorkingImage, limits: Thresholds, out: Inspection) -> bool:
+    mean, std = images.luma_stats(work.array)
     out.result.update(luma_mean=round(mean, 2), luma_std=round(std, 2))
     dark = mean <= limits.covered_luma_max and std <= limits.covered_std_max
     if dark or std <= limits.uniform_std_max:
@@ -93,24 +176,31 @@ def _identity_due(snapshot: Snapshot, policy: MonitoringPolicy) -> bool:
 
 
 def _reference(snapshot: Snapshot) -> tuple[np.ndarray | None, float]:
-    exam = snapshot.attempt.registration.exam
-    identity_policy = identity_selectors.policy_for(exam)
-    photo = identity_selectors.current_reference(
-        candidate_id=snapshot.attempt.registration.candidate_id, mode=identity_policy.mode)
-    return (embedding_of(photo) if photo else None), float(identity_policy.threshold)
+    registration = snapshot.attempt.registration
+    identity_policy = _cached("identity", registration.exam_id,
+                              lambda: identity_selectors.policy_for(registration.exam))
+
+    def reference() -> np.ndarray | None:
+        photo = identity_selectors.current_reference(
+            candidate_id=registration.candidate_id, mode=identity_policy.mode)
+        return embedding_of(photo) if photo else None
+
+    embedding = _cached("reference", (registration.candidate_id, identity_policy.mode),
+                        reference)
+    return embedding, float(identity_policy.threshold)
 
 
-def _identity(snapshot: Snapshot, work: Any, policy: MonitoringPolicy,
+def _identity(snapshot: Snapshot, picture: Picture, policy: MonitoringPolicy,
               out: Inspection) -> int | None:
-    """Compare the face with the reference when due; the face count, or None when no
-    comparison was made (not due, or no reference photo)."""
+    """Compare the face with the reference when due (at working size); the face count,
+    or None when no comparison was made (not due, or no reference photo)."""
     if not _identity_due(snapshot, policy):
         return None
     reference, threshold = _reference(snapshot)
     if reference is None:
         out.result["identity"] = {"skipped": "no_reference"}
         return None
-    verification = vision.verify(reference, work, threshold=threshold)
+    verification = vision.verify(reference, picture.at(), threshold=threshold)
     if verification.face_count != 1:
         out.result["identity"] = {"skipped": verification.reason}
         return verification.face_count
@@ -123,12 +213,31 @@ def _identity(snapshot: Snapshot, work: Any, policy: MonitoringPolicy,
     return 1
 
 
-def _faces(snapshot: Snapshot, rgb: np.ndarray, policy: MonitoringPolicy,
-           out: Inspection) -> None:
-    work = vision.prepare(rgb)
-    count = _identity(snapshot, work, policy, out)
+def _detect_side(snapshot: Snapshot, limits: Thresholds) -> int | None:
+    """The longer side of the first detection pass; None: at working size only."""
+    side = limits.pc_detect_side if snapshot.camera == Camera.PC else None
+    return side if side is not None and side < WORKING_MAX_SIDE else None
+
+
+def _count_faces(snapshot: Snapshot, picture: Picture, limits: Thresholds,
+                 out: Inspection) -> int:
+    """Faces found: first on the cheap small copy when the preset asks for one, then at
+    working size when that found none (a face too small for the first pass)."""
+    side = _detect_side(snapshot, limits)
+    if side is not None:
+        count = len(vision.detect_faces(picture.at(side)))
+        if count:
+            out.result["detect_side"] = side
+            return count
+    out.result["detect_side"] = WORKING_MAX_SIDE
+    return len(vision.detect_faces(picture.at()))
+
+
+def _faces(snapshot: Snapshot, picture: Picture, policy: MonitoringPolicy,
+           limits: Thresholds, out: Inspection) -> None:
+    count = _identity(snapshot, picture, policy, out)
     if count is None:
-        count = len(vision.detect_faces(work))
+        count = _count_faces(snapshot, picture, limits, out)
     out.result["face_count"] = count
     if count > 1:
         out.findings.append(Finding("several_faces", {"face_count": count}))
@@ -140,69 +249,96 @@ def _faces(snapshot: Snapshot, rgb: np.ndarray, policy: MonitoringPolicy,
         out.findings.append(Finding("nobody_at_desk", {"proxy": "no_face_detected"}))
 
 
-def inspect_snapshot(snapshot: Snapshot, rgb: np.ndarray, policy: MonitoringPolicy) -> Inspection:
+def inspect_snapshot(snapshot: Snapshot, image: bytes | np.ndarray | Picture,
+                     policy: MonitoringPolicy) -> Inspection:
     """What a snapshot shows: covered; else frozen or not, and the faces (count, and
-    identity when due)."""
+    identity when due). ``image``: the stored file's bytes or its RGB pixels."""
     limits = thresholds_for(policy)
+    picture = image if isinstance(image, Picture) else Picture(image)
     out = Inspection()
-    if _is_covered(rgb, limits, out):
+    side = _detect_side(snapshot, limits)
+    if _is_covered(picture.at(side or WORKING_MAX_SIDE), limits, out):
         return out  # no face is expected on a covered camera: one finding says it all
     _is_frozen(snapshot, limits, out)
-    _faces(snapshot, rgb, policy, out)
+    _faces(snapshot, picture, policy, limits, out)
     return out
 
 
-def _mark(snapshot_id: uuid.UUID, status: str, analysis: dict[str, Any]) -> bool:
-    return bool(Snapshot.objects.filter(pk=snapshot_id, analysis_status=PENDING)
-                .update(analysis_status=status, analysis=analysis, analysed_at=clock.now()))
+def _mark(snapshot_id: uuid.UUID, status: str, analysis: dict[str, Any]
+          ) -> dt.datetime | None:
+    """Record the outcome of a pending snapshot; when it was recorded (None: it was no
+    longer pending — another delivery got there first)."""
+    now = clock.now()
+    if Snapshot.objects.filter(pk=snapshot_id, analysis_status=PENDING).update(
+            analysis_status=status, analysis=analysis, analysed_at=now):
+        return now
+    return None
 
 
-def analyse_snapshot(snapshot_id: uuid.UUID) -> Snapshot:
-    """Analyse one snapshot now and raise flags for its findings (idempotent)."""
-    snapshot = (Snapshot.objects.select_related("attempt__registration__exam")
-                .get(pk=snapshot_id))
-    if snapshot.analysis_status != PENDING:
-        return snapshot
-    policy = policy_for(snapshot.attempt.registration.exam)
+def _snapshots() -> QuerySet[Snapshot]:
+    """Snapshots with of their attempt only what the analysis needs (the exam and the
+    candidate; not the attempt's paper and question lists)."""
+    return (Snapshot.objects.select_related("attempt__registration")
+            .only(*(f.name for f in Snapshot._meta.concrete_fields), "attempt__id",
+                  "attempt__registration__id", "attempt__registration__exam",
+                  "attempt__registration__candidate"))
+
+
+def _analyse(snapshot: Snapshot) -> Snapshot:
+    policy = _monitoring_policy(snapshot.attempt.registration.exam_id)
     try:
         with default_storage.open(snapshot.image.name, "rb") as stored:
-            rgb = vision.load_image(stored.read())
-        inspection = inspect_snapshot(snapshot, rgb, policy)
+            data = stored.read()
+        inspection = inspect_snapshot(snapshot, data, policy)
     except Exception as error:  # a broken file or a missing model must not stop the queue
-        logger.exception("analysis of snapshot %s failed", snapshot_id)
-        _mark(snapshot_id, Snapshot.Analysis.FAILED, {"error": type(error).__name__})
+        logger.exception("analysis of snapshot %s failed", snapshot.pk)
+        _mark(snapshot.pk, Snapshot.Analysis.FAILED, {"error": type(error).__name__})
         snapshot.refresh_from_db()
         return snapshot
     inspection.result["findings"] = [finding.flag_type for finding in inspection.findings]
     gap = thresholds_for(policy).episode_gap_seconds
-    with transaction.atomic():
-        if _mark(snapshot_id, Snapshot.Analysis.DONE, inspection.result):
+    with transaction.atomic() if inspection.findings else contextlib.nullcontext():
+        done_at = _mark(snapshot.pk, Snapshot.Analysis.DONE, inspection.result)
+        if done_at is not None:
             for finding in inspection.findings:
                 flag_raise(attempt_id=snapshot.attempt_id, flag_type=finding.flag_type,
                            camera=snapshot.camera, at=snapshot.taken_at, gap_seconds=gap,
                            snapshot=snapshot, details=finding.details)
-    snapshot.refresh_from_db()
+    if done_at is None:
+        snapshot.refresh_from_db()
+    else:  # what the update wrote, without reading it back
+        snapshot.analysis_status = Snapshot.Analysis.DONE
+        snapshot.analysis = inspection.result
+        snapshot.analysed_at = done_at
     return snapshot
 
 
-def _newer_pending(snapshot_id: uuid.UUID) -> uuid.UUID | None:
-    row = Snapshot.objects.filter(pk=snapshot_id).values(
-        "attempt_id", "camera", "taken_at", "analysis_status").first()
-    if row is None or row["analysis_status"] != PENDING:
-        return None
-    return (Snapshot.objects.filter(attempt_id=row["attempt_id"], camera=row["camera"],
-                                    analysis_status=PENDING, taken_at__gt=row["taken_at"])
-            .order_by("-taken_at").values_list("pk", flat=True).first())
+def analyse_snapshot(snapshot_id: uuid.UUID) -> Snapshot:
+    """Analyse one snapshot now and raise flags for its findings (idempotent)."""
+    snapshot = _snapshots().get(pk=snapshot_id)
+    if snapshot.analysis_status != PENDING:
+        return snapshot
+    return _analyse(snapshot)
 
 
 def analysis_run(*, snapshot_id: uuid.UUID) -> str:
     """Analyse a queued snapshot, unless a newer one of the same camera waits too:
-    then analysis is behind, and this one is skipped for the newer one. The status."""
-    newer = _newer_pending(snapshot_id)
-    if newer is not None:
-        _mark(snapshot_id, Snapshot.Analysis.SKIPPED, {"superseded_by": str(newer)})
+    then analysis is behind, and this one is skipped for the newer one. The status.
+
+    One query tells both (the snapshot, and the newest pending one of its camera): a
+    backlog skips more snapshots than it analyses."""
+    newer = (Snapshot.objects.filter(attempt_id=OuterRef("attempt_id"),
+                                     camera=OuterRef("camera"), analysis_status=PENDING,
+                                     taken_at__gt=OuterRef("taken_at"))
+             .order_by("-taken_at").values("pk")[:1])
+    snapshot = _snapshots().annotate(newer_pending=Subquery(newer)).get(pk=snapshot_id)
+    if snapshot.analysis_status != PENDING:
+        return snapshot.analysis_status
+    if snapshot.newer_pending is not None:
+        _mark(snapshot_id, Snapshot.Analysis.SKIPPED,
+              {"superseded_by": str(snapshot.newer_pending)})
         return Snapshot.Analysis.SKIPPED
-    return analyse_snapshot(snapshot_id).analysis_status
+    return _analyse(snapshot).analysis_status
 
 
 def analysis_plan(*, snapshot_ids: Iterable[uuid.UUID] | None = None,

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 from django.core.files.storage import default_storage
+from PIL import Image
 
 from examhall.core import clock
 from examhall.delivery.tests.helpers import CandidateClient
 from examhall.identity import services as identity_services
-from examhall.identity.tests.frames import frame, photo_bytes
+from examhall.identity.tests.frames import face_photo, frame, frame_array, jpeg, photo_bytes
 from examhall.proctoring import selectors, services
 from examhall.proctoring.models import Flag, MonitoringPolicy, Snapshot
 from examhall.proctoring.tests.helpers import black, empty_room, started_attempt, two_faces, upload
@@ -322,3 +324,98 @@ def test_the_sweep_age_threshold_is_a_setting_and_done_snapshots_are_left_alone(
     assert tasks.requeue_analysis() == 1
     assert queued == [pending.pk]
     assert Snapshot.objects.get(pk=done.pk).analysis_status == "done"
+
+
+# --- the cheap first detection pass (presets: pc_detect_side) ----------------------
+
+
+def _far_back() -> bytes:
+    """One candidate sitting far back: a face of about 70 px in a 640×480 frame, too
+    small for a detection pass at 320 px."""
+    canvas = Image.new("RGB", (640, 480), (128, 128, 128))
+    photo = face_photo("obama2")
+    photo.thumbnail((240, 240))
+    canvas.paste(photo, ((640 - photo.width) // 2, (480 - photo.height) // 2))
+    return jpeg(np.asarray(canvas))
+
+
+def _near_and_far() -> bytes:
+    """The candidate close to the camera and a second, small face in the background."""
+    canvas = Image.new("RGB", (640, 480), (128, 128, 128))
+    near = face_photo("obama")
+    near.thumbnail((480, 480))
+    canvas.paste(near, (0, 0))
+    far = face_photo("obama2")
+    far.thumbnail((240, 240))
+    canvas.paste(far, (640 - far.width, 480 - far.height))
+    return jpeg(np.asarray(canvas))
+
+
+@pytest.mark.parametrize("sensitivity", ["standard", "relaxed"])
+def test_a_face_is_looked_for_on_a_small_copy_first(sensitivity):
+    exam, [client] = started_attempt()
+    MonitoringPolicy.objects.create(exam=exam, sensitivity=sensitivity)
+
+    snapshot = _analysed(client, frame("obama"))  # no reference photo: no identity check
+
+    assert snapshot.analysis["face_count"] == 1
+    assert snapshot.analysis["detect_side"] == 320
+    assert _flag_types() == []
+
+
+def test_a_candidate_far_back_is_found_by_the_second_pass_not_called_absent():
+    _exam, [client] = started_attempt()
+
+    snapshot = _analysed(client, _far_back())
+
+    assert snapshot.analysis["face_count"] == 1
+    assert snapshot.analysis["detect_side"] == 640
+    assert _flag_types() == []  # not candidate_absent
+
+
+def test_a_large_picture_is_decoded_small_for_the_first_pass():
+    _exam, [client] = started_attempt()
+    large = np.asarray(Image.fromarray(frame_array("obama", (640, 480))).resize((1280, 960)))
+
+    snapshot = _analysed(client, jpeg(large))
+
+    assert (snapshot.width, snapshot.height) == (1280, 960)
+    assert snapshot.analysis["face_count"] == 1
+    assert snapshot.analysis["detect_side"] == 320
+
+
+@pytest.mark.parametrize(("sensitivity", "faces", "flags"), [
+    ("strict", 2, ["several_faces"]),
+    # The documented trade-off of the cheap pass (presets.Thresholds.pc_detect_side): a
+    # face too small for it is not looked for once the candidate's face is found.
+    ("standard", 1, []),
+])
+def test_strict_looks_at_full_size_for_a_small_second_face(sensitivity, faces, flags):
+    exam, [client] = started_attempt()
+    MonitoringPolicy.objects.create(exam=exam, sensitivity=sensitivity)
+
+    snapshot = _analysed(client, _near_and_far())
+
+    assert snapshot.analysis["face_count"] == faces
+    assert snapshot.analysis["detect_side"] == (640 if sensitivity == "strict" else 320)
+    assert _flag_types() == flags
+
+
+def test_the_phone_is_always_looked_at_full_size():
+    _exam, [client] = started_attempt()
+
+    snapshot = _analysed(client, frame("obama"), camera="phone")
+
+    assert snapshot.analysis["face_count"] == 1
+    assert snapshot.analysis["detect_side"] == 640
+
+
+def test_an_identity_check_counts_the_faces_at_full_size():
+    _exam, [client] = started_attempt()
+    _enrol(client, "obama")
+
+    snapshot = _analysed(client, _near_and_far())
+
+    assert snapshot.analysis["identity"] == {"skipped": "several_faces"}
+    assert snapshot.analysis["face_count"] == 2
+    assert _flag_types() == ["several_faces"]
