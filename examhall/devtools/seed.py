@@ -221,6 +221,10 @@ def seed_demo() -> list[DemoLogin]:
     _questions_and_papers(subjects)
     logins = _candidates(exam, subjects, session, room)
     _formal_exam(exam.organisation)
+    # The demo proctor watches the demo's rooms (a proctor sees only their own rooms).
+    proctor = get_user_model().objects.get(username="proctor")
+    proctor.proctored_rooms.add(*Room.objects.filter(
+        session__exam__code__in=[EXAM_CODE, FORMAL_EXAM_CODE]))
     return logins
 
 

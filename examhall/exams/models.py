@@ -166,6 +166,7 @@ class Room(BaseModel):
         verbose_name = _("room")
         verbose_name_plural = _("rooms")
         ordering = ["session", "name"]
+        permissions = [("oversee_all_rooms", _("Can oversee every room"))]
         constraints = [
             models.UniqueConstraint(fields=["session", "name"], name="room_name_unique_per_session")
         ]

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from examhall.candidates.models import Registration
 from examhall.core.errors import ApplicationError
+from examhall.exams import selectors as exam_selectors
 from examhall.exams.models import Exam
 from examhall.identity import services
 from examhall.identity.models import EnrolmentPhoto, IdentityCapture, IdentityCheck, IdentityPolicy
@@ -73,6 +74,14 @@ class EnrolmentPhotoAdmin(admin.ModelAdmin):
     exclude = ["image"]
     actions = ["approve_first_captures", "reject_first_captures"]
     change_list_template = "identity/admin/enrolmentphoto_change_list.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[EnrolmentPhoto]:
+        """A proctor sees the photos of candidates in their own rooms; the office all."""
+        photos = super().get_queryset(request)
+        if exam_selectors.oversees_all_rooms(request.user):
+            return photos
+        return photos.filter(candidate__registrations__room__in=exam_selectors
+                             .rooms_visible_to(request.user)).distinct()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # photos come through the upload pages, which compute the embedding
@@ -185,6 +194,14 @@ class IdentityCheckAdmin(admin.ModelAdmin):
                        "review_reason", "decided_by", "decided_at", "note"]
     inlines = [IdentityCaptureInline]
     actions = ["approve_identities"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[IdentityCheck]:
+        """A proctor sees the checks of their own rooms only; the office sees all."""
+        checks = super().get_queryset(request)
+        if exam_selectors.oversees_all_rooms(request.user):
+            return checks
+        return checks.filter(
+            attempt__registration__room__in=exam_selectors.rooms_visible_to(request.user))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -17,8 +17,9 @@ from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 
-from examhall.core.errors import PermissionDenied
+from examhall.core.errors import NotFound, PermissionDenied
 from examhall.delivery.api import ERRORS, attempt_auth, own_attempt
+from examhall.exams import selectors as exam_selectors
 from examhall.identity import selectors, services
 from examhall.identity.messages import reason_message
 from examhall.identity.models import IdentityCheck, IdentityPolicy
@@ -125,6 +126,11 @@ def _reviewer(request: HttpRequest) -> Any:
     return user
 
 
+def _not_your_room() -> NotFound:
+    # Another room's candidate: answered as if it did not exist.
+    return NotFound("attempt_not_found", _("This attempt does not exist."))
+
+
 def _review_out(check: IdentityCheck) -> dict[str, Any]:
     registration = check.attempt.registration
     return {"attempt_id": check.attempt_id, "status": check.status,
@@ -141,8 +147,9 @@ def _review_out(check: IdentityCheck) -> dict[str, Any]:
             auth=django_auth)
 def identity_reviews(request: HttpRequest) -> list[dict[str, Any]]:
     """Attempts waiting for a proctor to confirm the candidate's identity."""
-    _reviewer(request)
-    return [_review_out(check) for check in selectors.reviews_waiting()]
+    reviewer = _reviewer(request)
+    rooms = exam_selectors.rooms_visible_to(reviewer)
+    return [_review_out(check) for check in selectors.reviews_waiting(rooms=rooms)]
 
 
 @router.post("/proctor/attempts/{attempt_id}/identity-review",
@@ -151,6 +158,9 @@ def identity_review(request: HttpRequest, attempt_id: uuid.UUID,
                     payload: ReviewIn) -> dict[str, Any]:
     """Approve (``decision`` = approve) or reject (reject, with a note) an identity."""
     reviewer = _reviewer(request)
+    if not selectors.attempt_in_rooms(attempt_id=attempt_id,
+                                      rooms=exam_selectors.rooms_visible_to(reviewer)):
+        raise _not_your_room()
     check = services.identity_review_decide(attempt_id=attempt_id,
                                             approve=payload.decision == "approve",
                                             actor=reviewer, note=payload.note)
@@ -169,6 +179,9 @@ def enrolment_photo_review(request: HttpRequest, photo_id: uuid.UUID,
                            payload: ReviewIn) -> dict[str, Any]:
     """Approve or reject a first capture kept as a candidate's reference photo."""
     reviewer = _reviewer(request)
+    if not selectors.photo_in_rooms(photo_id=photo_id,
+                                    rooms=exam_selectors.rooms_visible_to(reviewer)):
+        raise NotFound("photo_not_found", _("This photo does not exist."))
     photo = services.enrolment_photo_review(photo_id=photo_id,
                                             approve=payload.decision == "approve",
                                             actor=reviewer)

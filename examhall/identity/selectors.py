@@ -6,7 +6,8 @@ import uuid
 
 from django.db.models import Prefetch, QuerySet
 
-from examhall.exams.models import Exam
+from examhall.delivery.models import Attempt
+from examhall.exams.models import Exam, Room
 from examhall.identity.models import (
     EnrolmentPhoto,
     IdentityCapture,
@@ -55,10 +56,22 @@ def evidence_paths(check: IdentityCheck) -> list[str]:
     return [path for capture in captures for path in capture.frames]
 
 
-def reviews_waiting() -> QuerySet[IdentityCheck]:
-    """Identity checks waiting for a proctor, oldest first, with their evidence."""
-    return _with_evidence(IdentityCheck.objects.filter(status=IdentityCheck.Status.REVIEW)
-                          ).order_by("updated_at")
+def reviews_waiting(*, rooms: QuerySet[Room]) -> QuerySet[IdentityCheck]:
+    """Identity checks waiting for a proctor in these rooms, oldest first, with their
+    evidence."""
+    return _with_evidence(IdentityCheck.objects.filter(
+        status=IdentityCheck.Status.REVIEW, attempt__registration__room__in=rooms)
+    ).order_by("updated_at")
+
+
+def attempt_in_rooms(*, attempt_id: uuid.UUID, rooms: QuerySet[Room]) -> bool:
+    return Attempt.objects.filter(pk=attempt_id, registration__room__in=rooms).exists()
+
+
+def photo_in_rooms(*, photo_id: uuid.UUID, rooms: QuerySet[Room]) -> bool:
+    """The photo's candidate sits in one of these rooms (in any exam)."""
+    return EnrolmentPhoto.objects.filter(
+        pk=photo_id, candidate__registrations__room__in=rooms).exists()
 
 
 def review_of(attempt_id: uuid.UUID) -> IdentityCheck:

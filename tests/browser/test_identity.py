@@ -111,6 +111,7 @@ def test_another_person_lands_in_review_and_a_proctor_admits(obama_camera, brows
     from django.contrib.auth.models import Permission
 
     proctor.user_permissions.add(Permission.objects.get(codename="review_identity"))
+    registration.room.proctors.add(proctor)  # a proctor sees only their own rooms
     staff = browser.new_context(locale="zh-CN")
     staff_page = staff.new_page()
     staff_page.goto(f"{server_url}/admin/login/")

@@ -102,6 +102,8 @@ def test_a_proctor_approves_through_the_api(client, django_user_model):
     proctor.user_permissions.add(Permission.objects.get(codename="review_identity"))
     proctor = django_user_model.objects.get(pk=proctor.pk)
     client.force_login(proctor)
+    assert client.get("/api/proctor/identity-reviews").json() == []  # not their room yet
+    candidate.registration.room.proctors.add(proctor)
 
     [waiting] = client.get("/api/proctor/identity-reviews").json()
     assert waiting["attempt_id"] == candidate.attempt_id
@@ -125,6 +127,7 @@ def test_a_rejection_needs_a_reason_and_keeps_the_attempt_from_starting(client,
     _try(candidate, [frame("biden")])
     proctor = django_user_model.objects.create_user("proctor2")
     proctor.user_permissions.add(Permission.objects.get(codename="review_identity"))
+    candidate.registration.room.proctors.add(proctor)
     client.force_login(proctor)
     url = f"/api/proctor/attempts/{candidate.attempt_id}/identity-review"
     no_reason = client.post(url, {"decision": "reject"}, content_type="application/json")
@@ -255,6 +258,7 @@ def test_a_proctor_rejects_a_first_capture_and_the_next_try_takes_a_new_one(clie
     photo = EnrolmentPhoto.objects.get()
     proctor = django_user_model.objects.create_user("proctor3")
     proctor.user_permissions.add(Permission.objects.get(codename="review_identity"))
+    candidate.registration.room.proctors.add(proctor)
     client.force_login(proctor)
     url = f"/api/proctor/enrolment-photos/{photo.pk}/review"
     response = client.post(url, {"decision": "reject"}, content_type="application/json")
@@ -264,3 +268,37 @@ def test_a_proctor_rejects_a_first_capture_and_the_next_try_takes_a_new_one(clie
     assert client.post(url, {"decision": "approve"},
                        content_type="application/json").status_code == 409
     assert current_reference(candidate_id=photo.candidate_id, mode="first_capture") is None
+
+
+def test_a_proctor_sees_and_decides_only_for_their_own_rooms(client, django_user_model):
+    _exam, [mine, theirs] = _sitting(tries=1, candidates=2)
+    other_room = factories.make_room(session=theirs.registration.session, name="B")
+    Registration.objects.filter(pk=theirs.registration.pk).update(room=other_room)
+    for candidate in (mine, theirs):
+        _try(candidate, [frame("biden")])
+    review = Permission.objects.get(codename="review_identity")
+    proctor = django_user_model.objects.create_user("proctor-a")
+    proctor.user_permissions.add(review)
+    mine.registration.room.proctors.add(proctor)
+    client.force_login(proctor)
+
+    waiting = client.get("/api/proctor/identity-reviews").json()
+    assert [row["attempt_id"] for row in waiting] == [mine.attempt_id]
+    other = client.post(f"/api/proctor/attempts/{theirs.attempt_id}/identity-review",
+                        {"decision": "approve"}, content_type="application/json")
+    assert other.status_code == 404
+    assert _checks(theirs)["state"] == "identity_review"  # untouched
+    # The admin's list of checks is scoped the same way.
+    proctor.is_staff = True
+    proctor.save()
+    proctor.user_permissions.add(Permission.objects.get(codename="view_identitycheck"))
+    client.force_login(proctor)
+    listing = client.get("/admin/identity/identitycheck/").content.decode()
+    assert mine.registration.ticket_number in listing
+    assert theirs.registration.ticket_number not in listing
+
+    office = django_user_model.objects.create_user("office-a")
+    office.user_permissions.add(review, Permission.objects.get(codename="oversee_all_rooms"))
+    client.force_login(office)
+    assert {row["attempt_id"] for row in client.get("/api/proctor/identity-reviews").json()
+            } == {mine.attempt_id, theirs.attempt_id}
