@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("", include("examhall.console.urls")),
     path("", include("examhall.grading.urls")),
     path("", include("examhall.devicecheck.urls")),
     path("", include("examhall.identity.urls")),

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "examhall.identity",
     "examhall.proctoring",
     "examhall.grading",
+    "examhall.console",
     "examhall.devtools",
 ]
 

@@ -54,6 +54,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _mount_routers() -> None:
+    from examhall.console.api import router as console_router
     from examhall.delivery.api import router as delivery_router
     from examhall.devicecheck.api import router as devicecheck_router
     from examhall.identity.api import router as identity_router
@@ -67,6 +68,7 @@ def _mount_routers() -> None:
     api.add_router("/", proctoring_router)
     api.add_router("/", pairing_router)
     api.add_router("/", voice_router)
+    api.add_router("/", console_router)
 
 
 _mount_routers()

@@ -47,7 +47,9 @@ def register_check(name: str) -> Callable[[Evaluator], Evaluator]:
 def evaluate_checks(attempt: Attempt) -> list[CheckStatus]:
     labels = dict(Exam.Check.choices)
     statuses = []
-    for name in attempt.registration.exam.required_checks:
+    # Admission by a proctor comes after every other check, whatever the list's order.
+    names = sorted(attempt.registration.exam.required_checks, key=lambda name: name == "admission")
+    for name in names:
         evaluator = _EVALUATORS.get(name)
         if evaluator is None:
             statuses.append(

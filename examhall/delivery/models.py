@@ -17,6 +17,7 @@ class AttemptState(models.TextChoices):
     DEVICE_CHECK = "device_check", _("Device check")
     IDENTITY_CHECK = "identity_check", _("Identity verification")
     IDENTITY_REVIEW = "identity_review", _("Identity review by a proctor")
+    AWAITING_ADMISSION = "awaiting_admission", _("Awaiting admission by a proctor")
     READY = "ready", _("Ready to start")
     IN_PROGRESS = "in_progress", _("In progress")
     PAUSED = "paused", _("Paused")
@@ -56,6 +57,14 @@ class Attempt(BaseModel):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    reentry_requested_at = models.DateTimeField(
+        _("re-entry requested at"), null=True, blank=True,
+        help_text=_("The candidate tried to sign in again and waits for a proctor."),
+    )
+    reentry_allowed_until = models.DateTimeField(
+        _("re-entry allowed until"), null=True, blank=True,
+        help_text=_("A proctor allowed the candidate to sign in again until then (once)."),
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submit_reason = models.CharField(
         _("submit reason"), max_length=20, choices=SubmitReason.choices, blank=True

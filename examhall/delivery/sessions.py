@@ -31,5 +31,11 @@ def current_login(request: HttpRequest) -> tuple[uuid.UUID, str] | None:
     return credential.attempt_id, data["token"]
 
 
+def signed_in_attempt_id(request: HttpRequest) -> uuid.UUID | None:
+    """The attempt this browser is signed in to, if any (a returning browser)."""
+    login_state = current_login(request)
+    return login_state[0] if login_state else None
+
+
 def forget_login(request: HttpRequest) -> None:
     request.session.pop(_KEY, None)

@@ -10,9 +10,11 @@ from __future__ import annotations
 from examhall.delivery.models import AttemptState as S
 
 # Before start the attempt is in the state of the first required check that has not
-# passed (device check, identity verification, identity review by a proctor, or
+# passed (device check, identity verification, identity review by a proctor,
+# admission by a proctor, or
 # plain "checking" for the others), and "ready" once all have.
-CHECK_STATES = (S.CHECKING, S.DEVICE_CHECK, S.IDENTITY_CHECK, S.IDENTITY_REVIEW)
+CHECK_STATES = (S.CHECKING, S.DEVICE_CHECK, S.IDENTITY_CHECK, S.IDENTITY_REVIEW,
+                S.AWAITING_ADMISSION)
 
 TRANSITIONS: dict[tuple[str, str], str] = {
     (S.REGISTERED, S.CHECKING): "begin checks",

@@ -37,6 +37,8 @@ class Exam(BaseModel):
         DEVICE = "device", _("Device check")
         IDENTITY = "identity", _("Identity verification")
         SECOND_CAMERA = "second_camera", _("Second camera")
+        # Always evaluated last: a proctor admits a candidate who passed every other check.
+        ADMISSION = "admission", _("Admission by a proctor")
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="exams", verbose_name=_("organisation")
@@ -59,6 +61,12 @@ class Exam(BaseModel):
         help_text=_("Checks a candidate must pass before the start button is enabled."),
     )
     instructions = models.TextField(_("instructions for candidates"), blank=True)
+    reentry_needs_approval = models.BooleanField(
+        _("re-entry needs a proctor"),
+        default=False,
+        help_text=_("Once the exam has started, signing in again (another browser, after a "
+                    "crash) needs a proctor's permission."),
+    )
     results_published_at = models.DateTimeField(
         _("results published at"), null=True, blank=True, editable=False,
         help_text=_("From then on candidates can look up their results."),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -211,6 +212,11 @@ class Flag(BaseModel):
     details = models.JSONField(_("details"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.OPEN, db_index=True)
+    resolution_note = models.CharField(_("proctor's note"), max_length=500, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+",
+                                    verbose_name=_("confirmed or dismissed by"))
+    resolved_at = models.DateTimeField(_("confirmed or dismissed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("flag")

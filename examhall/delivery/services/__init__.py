@@ -5,7 +5,10 @@ Split by topic; callers import from here.
 
 from examhall.delivery.services.answers import AnswerChange, SaveReceipt, answers_save
 from examhall.delivery.services.attempts import (
+    MAX_EXTENSION_MINUTES,
     Step,
+    attempt_allow_reentry,
+    attempt_extend,
     attempt_mark_graded,
     attempt_pause,
     attempt_refresh_checks,
@@ -19,11 +22,14 @@ from examhall.delivery.services.attempts import (
 from examhall.delivery.services.login import LoginResult, candidate_login
 
 __all__ = [
+    "MAX_EXTENSION_MINUTES",
     "AnswerChange",
     "LoginResult",
     "SaveReceipt",
     "Step",
     "answers_save",
+    "attempt_allow_reentry",
+    "attempt_extend",
     "attempt_mark_graded",
     "attempt_pause",
     "attempt_refresh_checks",

@@ -77,11 +77,17 @@ def _apply(
         ))
     attempt.save(update_fields=sorted(updated))
     AttemptEvent.objects.bulk_create(events)
-    state_event = {"kind": "attempt.state", "attempt": str(attempt.pk), "state": attempt.state}
-    send_event_on_commit(f"room.{attempt.registration.room_id}", state_event)
-    # The candidate's own pages (PC and paired phone) listen on the attempt's group.
-    send_event_on_commit(f"attempt.{attempt.pk}", state_event)
+    _publish_state(attempt)
     return attempt
+
+
+def _publish_state(attempt: Attempt) -> None:
+    """``attempt.state`` (with the deadline) to the room's proctors and to the
+    candidate's own pages (PC and paired phone listen on the attempt's group)."""
+    state_event = {"kind": "attempt.state", "attempt": str(attempt.pk), "state": attempt.state,
+                   "deadline": attempt.deadline.isoformat() if attempt.deadline else None}
+    send_event_on_commit(f"room.{attempt.registration.room_id}", state_event)
+    send_event_on_commit(f"attempt.{attempt.pk}", state_event)
 
 
 def transition(
@@ -281,12 +287,66 @@ def attempt_pause(*, attempt_id: uuid.UUID, actor: AbstractBaseUser | None, reas
 def attempt_resume(
     *, attempt_id: uuid.UUID, actor: AbstractBaseUser | None, reason: str
 ) -> Attempt:
-    """Resume; the time spent paused is added to the deadline."""
-    attempt = Attempt.objects.get(pk=attempt_id)
-    paused_for = clock.now() - attempt.paused_at if attempt.paused_at else dt.timedelta(0)
-    deadline = attempt.deadline + paused_for if attempt.deadline else None
-    return transition(attempt_id=attempt_id, to_state=AttemptState.IN_PROGRESS, reason=reason,
-                      actor=actor, actor_label="system", paused_at=None, deadline=deadline)
+    """Resume; the time spent paused is added to the deadline (read under the lock)."""
+    with transaction.atomic():
+        attempt = _lock(attempt_id)
+        paused_for = (clock.now() - attempt.paused_at if attempt.paused_at
+                      else dt.timedelta(0))
+        deadline = attempt.deadline + paused_for if attempt.deadline else None
+        return _apply(attempt, [(AttemptState.IN_PROGRESS, reason,
+                                 {"paused_at": None, "deadline": deadline})],
+                      actor=actor, actor_label="system")
+
+
+MAX_EXTENSION_MINUTES = 240
+
+
+def attempt_extend(*, attempt_id: uuid.UUID, minutes: int, actor: AbstractBaseUser,
+                   reason: str) -> Attempt:
+    """Give a running (or paused) attempt more time: the deadline moves on by
+    ``minutes``; the candidate's page hears it at once (``attempt.state``)."""
+    if not 1 <= minutes <= MAX_EXTENSION_MINUTES:
+        raise ApplicationError(
+            "invalid_input",
+            _("Extend by 1 to %(max)d minutes.") % {"max": MAX_EXTENSION_MINUTES}, status=422)
+    with transaction.atomic():
+        attempt = _lock(attempt_id)
+        if attempt.state not in (AttemptState.IN_PROGRESS, AttemptState.PAUSED) \
+                or attempt.deadline is None:
+            raise ApplicationError(
+                "transition_not_allowed",
+                _("Only a running or paused exam can be given more time "
+                  "(the attempt is %(state)s).") % {"state": attempt.get_state_display()},
+                status=409)
+        attempt.deadline += dt.timedelta(minutes=minutes)
+        attempt.save(update_fields=["deadline", "updated_at"])
+        AttemptEvent.objects.create(
+            attempt=attempt, at=clock.now(), actor=actor, actor_label=actor.get_username(),
+            from_state=attempt.state, to_state=attempt.state,
+            reason=(f"time extended by {minutes} min: {reason}")[:300])
+        _publish_state(attempt)
+        return attempt
+
+
+def attempt_allow_reentry(*, attempt_id: uuid.UUID, actor: AbstractBaseUser,
+                          minutes: int = 15) -> Attempt:
+    """Let the candidate sign in again, once, within ``minutes`` (after a crash, on
+    another computer) where the exam says re-entry needs a proctor."""
+    with transaction.atomic():
+        attempt = _lock(attempt_id)
+        if attempt.state not in (AttemptState.IN_PROGRESS, AttemptState.PAUSED):
+            raise ApplicationError(
+                "transition_not_allowed",
+                _("Re-entry can be allowed only while the exam is running "
+                  "(the attempt is %(state)s).") % {"state": attempt.get_state_display()},
+                status=409)
+        attempt.reentry_allowed_until = clock.now() + dt.timedelta(minutes=minutes)
+        attempt.save(update_fields=["reentry_allowed_until", "updated_at"])
+        AttemptEvent.objects.create(
+            attempt=attempt, at=clock.now(), actor=actor, actor_label=actor.get_username(),
+            from_state=attempt.state, to_state=attempt.state,
+            reason=f"re-entry allowed for {minutes} min")
+        return attempt
 
 
 def attempt_submit(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -10,6 +11,7 @@ from examhall.candidates import selectors as candidate_selectors
 from examhall.candidates.models import Registration
 from examhall.core import clock
 from examhall.core.errors import ApplicationError
+from examhall.core.realtime import send_event_on_commit
 from examhall.delivery import statemachine
 from examhall.delivery.models import Attempt, AttemptState
 from examhall.delivery.services.attempts import check_session_window
@@ -23,12 +25,16 @@ class LoginResult:
 
 
 def candidate_login(
-    *, exam_code: str, subject_code: str, ticket_number: str, id_number: str
+    *, exam_code: str, subject_code: str, ticket_number: str, id_number: str,
+    signed_in_attempt_id: uuid.UUID | None = None,
 ) -> LoginResult:
     """Check ticket + ID for the chosen subject and the session window.
 
     A candidate whose attempt already started may always come back (to resume
-    or to see the outcome); the time window applies to a first entry only.
+    or to see the outcome); the time window applies to a first entry only. Where
+    the exam says re-entry needs a proctor, signing in to a running attempt from
+    another browser (not the one ``signed_in_attempt_id`` says is signed in to it)
+    needs the proctor's permission, used once.
     """
     exam = exam_selectors.published_exam(code=exam_code)
     subject = exam_selectors.open_subject(exam=exam, code=subject_code)
@@ -52,5 +58,27 @@ def candidate_login(
         )
     if attempt.state not in statemachine.STARTED_STATES:
         check_session_window(registration, clock.now())
+    elif (attempt.state in (AttemptState.IN_PROGRESS, AttemptState.PAUSED)
+          and exam.reentry_needs_approval and signed_in_attempt_id != attempt.pk):
+        _use_reentry_permission(attempt)
     return LoginResult(registration=registration, attempt=attempt)
 
+
+
+def _use_reentry_permission(attempt: Attempt) -> None:
+    """Use the proctor's permission to sign in again, or ask for it (the console's
+    tile shows the request; the candidate is told to ask the proctor)."""
+    now = clock.now()
+    used = Attempt.objects.filter(pk=attempt.pk, reentry_allowed_until__gt=now).update(
+        reentry_allowed_until=None, reentry_requested_at=None)
+    if used:
+        return
+    Attempt.objects.filter(pk=attempt.pk).update(reentry_requested_at=now)
+    send_event_on_commit(f"room.{attempt.registration.room_id}",
+                         {"kind": "attempt.reentry_requested", "attempt": str(attempt.pk)})
+    raise ApplicationError(
+        "reentry_needs_approval",
+        _("Your exam has already started in another browser. Ask your proctor to let you "
+          "continue here, then sign in again. Your saved answers are kept."),
+        status=403,
+    )

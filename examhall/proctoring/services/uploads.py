@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from examhall.core import clock
 from examhall.core.errors import ApplicationError, NotFound
+from examhall.core.realtime import send_event_on_commit
 from examhall.delivery.models import Attempt, AttemptState
 from examhall.proctoring import images
 from examhall.proctoring.models import BrowserEvent, Camera, CameraPresence, Snapshot
@@ -88,7 +89,8 @@ def attempt_for_upload(*, attempt_id: Any, registration_id: Any) -> Attempt:
     and exam): the lean read of the upload fast path (about a fifth of the CPU of the
     candidate API's full ``attempt_for_candidate``). 404 unless it is this registration's."""
     attempt = (Attempt.objects.select_related("registration")
-               .only("state", "registration_id", "registration__exam_id")
+               .only("state", "registration_id", "registration__exam_id",
+                     "registration__room_id")
                .filter(pk=attempt_id, registration_id=registration_id).first())
     if attempt is None:
         raise NotFound("attempt_not_found", _("This attempt does not exist."))
@@ -114,6 +116,10 @@ def snapshot_upload(*, attempt: Attempt, camera: str, reason: str, data: bytes) 
             snapshot.save()
             camera_seen(attempt.pk, camera, now, snapshot=True)
             transaction.on_commit(lambda: _enqueue(snapshot))
+            # The proctor console's tile shows the new picture (fetched by id, for staff).
+            send_event_on_commit(f"room.{attempt.registration.room_id}", {
+                "kind": "snapshot.new", "attempt": str(attempt.pk), "camera": camera,
+                "snapshot": str(snapshot.pk), "reason": reason, "at": now.isoformat()})
     except Exception:
         snapshot.image.delete(save=False)
         raise

@@ -1,0 +1,3 @@
+"""Live video pages (filled by the live-video work)."""
+
+urlpatterns: list = []
