@@ -73,6 +73,8 @@ def _staff() -> None:
         content_type__app_label="identity",
         codename__in=["review_identity", "view_identitycheck", "view_identitycapture",
                       "view_enrolmentphoto", "change_enrolmentphoto"]))
+    proctors.permissions.add(*Permission.objects.filter(
+        content_type__app_label="console", codename="proctor_rooms"))
     groups = {"proctor": proctors, "grader": graders}
     for username, password, is_superuser, role in STAFF:
         if user_model.objects.filter(username=username).exists():
@@ -186,7 +188,10 @@ def _formal_exam(organisation: Organisation) -> list[DemoLogin]:
             # The phone must reach the server: set PUBLIC_URL to an HTTPS address phones
             # can open (README, "The phone as second camera").
             "required_checks": [Exam.Check.DEVICE, Exam.Check.IDENTITY,
-                                Exam.Check.SECOND_CAMERA],
+                                Exam.Check.SECOND_CAMERA, Exam.Check.ADMISSION],
+            # Signing in again once the exam runs (another browser, after a crash)
+            # needs the proctor's permission, given in the console.
+            "reentry_needs_approval": True,
             "instructions": "本场为正式考试。请独立作答，考试全程录像并由监考员审核。",
         },
     )

@@ -109,7 +109,8 @@ def test_demo_grader_marks_the_essay_of_a_demo_candidate(client):
 
 def test_the_formal_exam_compares_with_enrolled_photos_and_the_proctor_reviews(client):
     """No photo ships with the demo: a formal candidate lands in review, and the demo
-    proctor may approve them; the phone as second camera is required as well."""
+    proctor may approve them; the phone as second camera is required as well, and the
+    proctor admits the candidate in the console."""
     seed.seed_demo()
     name, first17, ticket = seed.FORMAL_CANDIDATES[0]
     registration = Registration.objects.get(ticket_number=ticket)
@@ -129,4 +130,9 @@ def test_the_formal_exam_compares_with_enrolled_photos_and_the_proctor_reviews(c
     assert response.status_code == 200
     assert candidate.get("").json()["can_start"] is False  # the phone is required too
     paired_phone(candidate)
+    # Every check passed: the candidate waits for the proctor to admit them.
+    assert candidate.get("").json()["state"] == "awaiting_admission"
+    response = client.post(f"/api/console/attempts/{candidate.attempt_id}/admission",
+                           {"decision": "admit"}, content_type="application/json")
+    assert response.status_code == 200, response.content
     assert len(candidate.start()["questions"]) >= 10

@@ -24,6 +24,7 @@ from examhall.candidates import selectors as candidate_selectors
 from examhall.core import clock
 from examhall.core.errors import ApplicationError, NotFound
 from examhall.core.realtime import send_event_on_commit
+from examhall.delivery import services as delivery_services
 from examhall.delivery import statemachine
 from examhall.delivery.models import Attempt
 from examhall.devicecheck import rules
@@ -152,6 +153,7 @@ def pairing_end(*, attempt: Attempt, reason: str = PhonePairing.EndReason.UNPAIR
             _end(pairing, reason, now)
         PhonePairing.objects.filter(attempt=attempt, claimed_at__isnull=True,
                                     expires_at__gt=now).update(expires_at=now)
+    _refresh_checks(attempt.pk)
 
 
 def phone_pairing_active(credential: phone_tokens.PhoneCredential) -> PhonePairing:
@@ -211,7 +213,16 @@ def phone_confirm(*, pairing: PhonePairing) -> PhonePairing:
             pairing.confirmed_at = clock.now()
             pairing.save(update_fields=["confirmed_at", "updated_at"])
         _announce(pairing)
+    _refresh_checks(pairing.attempt_id)
     return pairing
+
+
+def _refresh_checks(attempt_id: Any) -> None:
+    """Before the start, the attempt's state follows its checks at once (the console
+    sees "awaiting admission" without waiting for the candidate's page to poll)."""
+    state = Attempt.objects.filter(pk=attempt_id).values_list("state", flat=True).first()
+    if state in statemachine.PRE_START_STATES:
+        delivery_services.attempt_refresh_checks(attempt_id=attempt_id)
 
 
 def phone_heartbeat(*, pairing: PhonePairing) -> dt.datetime:

@@ -56,6 +56,8 @@ async def test_pc_hears_its_phone_connect_check_and_confirm() -> None:
     await database_sync_to_async(phone.post)("confirm")
     event = await _next_event(socket, "phone.pairing")
     assert event["type"] == "event" and event["state"] == "confirmed"
+    # The confirmation passes the last check: the attempt is ready at once.
+    assert (await _next_event(socket, "attempt.state"))["state"] == "ready"
     await database_sync_to_async(pc.start)()
     assert (await _next_event(socket, "attempt.state"))["state"] == "in_progress"
     await socket.disconnect()
