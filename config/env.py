@@ -6,6 +6,7 @@ profile comes from here; nothing else in the code base calls ``os.environ``.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,23 @@ def _list(value: str | None, default: list[str]) -> list[str]:
     if not value:
         return default
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _ice_servers(value: str | None) -> list[dict]:
+    """WEBRTC_ICE_SERVERS: a JSON list of RTCIceServer objects, e.g.
+    ``[{"urls": "stun:turn.example.org:3478"}, {"urls": ["turn:turn.example.org:3478"]}]``.
+    Empty: none (browsers on one network connect directly)."""
+    if not value or not value.strip():
+        return []
+    try:
+        servers = json.loads(value)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"WEBRTC_ICE_SERVERS is not valid JSON: {error}") from error
+    if not isinstance(servers, list) or not all(
+            isinstance(server, dict) and isinstance(server.get("urls"), str | list)
+            for server in servers):
+        raise ValueError('WEBRTC_ICE_SERVERS must be a JSON list of {"urls": …} objects')
+    return servers
 
 
 @dataclass(frozen=True)
@@ -46,6 +64,8 @@ class Environment:
     autosave_db_threads: int
     db_pool_size: int
     public_url: str
+    webrtc_ice_servers: list[dict]
+    webrtc_turn_secret: str
 
 
 def read_environment() -> Environment:
@@ -75,6 +95,10 @@ def read_environment() -> Environment:
         # The address candidates' phones open (the QR code's link): behind a proxy the
         # Host header may be an internal name. Empty: the address the PC used.
         public_url=(env.get("PUBLIC_URL") or "").rstrip("/"),
+        # Live video (ADR 0010): STUN/TURN servers for WebRTC, and coturn's
+        # static-auth-secret to issue short-lived TURN credentials from.
+        webrtc_ice_servers=_ice_servers(env.get("WEBRTC_ICE_SERVERS")),
+        webrtc_turn_secret=env.get("WEBRTC_TURN_SECRET", ""),
     )
 
 

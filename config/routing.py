@@ -11,6 +11,7 @@ from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
 from examhall.console import consumers as console_consumers
+from examhall.console import video
 from examhall.proctoring import consumers
 
 websocket_urlpatterns: list = [
@@ -18,4 +19,5 @@ websocket_urlpatterns: list = [
     path("ws/phone/", consumers.PhoneConsumer.as_asgi()),
     path("ws/console/", AllowedHostsOriginValidator(
         AuthMiddlewareStack(console_consumers.ConsoleConsumer.as_asgi()))),
+    *video.websocket_urlpatterns,  # /ws/video/watch/ (proctor), /ws/video/send/ (camera)
 ]

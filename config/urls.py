@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("examhall.console.urls")),
+    path("", include("examhall.review.urls")),
     path("", include("examhall.grading.urls")),
     path("", include("examhall.devicecheck.urls")),
     path("", include("examhall.identity.urls")),

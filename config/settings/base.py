@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "examhall.proctoring",
     "examhall.grading",
     "examhall.console",
+    "examhall.review",
     "examhall.devtools",
 ]
 
@@ -107,7 +108,10 @@ if ENV.redis_url:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [ENV.redis_url]},
+            # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s a
+            # consumer's BZPOPMIN blocks for: a socket idle for 5 s then dies with
+            # TimeoutError (channels_redis issue 422). Reads may wait longer than the pop.
+            "CONFIG": {"hosts": [{"address": ENV.redis_url, "socket_timeout": 15}]},
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -196,6 +200,12 @@ EXAMHALL_PUBLIC_URL = ENV.public_url
 EXAMHALL_ANSWER_GRACE_SECONDS = ENV.answer_grace_seconds
 # Threads (and so database connections) per process for the autosave fast path.
 EXAMHALL_AUTOSAVE_DB_THREADS = ENV.autosave_db_threads
+# Live video (ADR 0010): the ICE servers both browsers use (WEBRTC_ICE_SERVERS, JSON);
+# with WEBRTC_TURN_SECRET (coturn's static-auth-secret) each video session gets TURN
+# credentials valid for EXAMHALL_WEBRTC_TURN_TTL_SECONDS.
+EXAMHALL_WEBRTC_ICE_SERVERS = ENV.webrtc_ice_servers
+EXAMHALL_WEBRTC_TURN_SECRET = ENV.webrtc_turn_secret
+EXAMHALL_WEBRTC_TURN_TTL_SECONDS = 8 * 3600
 # Failed candidate logins: per ticket and per client address.
 EXAMHALL_LOGIN_RATE_PER_TICKET = "5/15m"
 EXAMHALL_LOGIN_RATE_PER_IP = "30/15m"

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
 from examhall.console import selectors, services
@@ -231,21 +231,19 @@ def console_broadcast(request: HttpRequest, room_id: uuid.UUID,
 @router.post("/console/rooms/{room_id}/irregularities",
              response={201: IrregularityOut, **ERRORS}, auth=django_auth)
 def console_irregularity(request: HttpRequest, room_id: uuid.UUID,
-                         payload: IrregularityIn) -> tuple[int, Any]:
+                         payload: IrregularityIn) -> Status:
     report = services.irregularity_file(actor=_proctor(request), room_id=room_id,
                                         category=payload.category,
                                         description=payload.description,
                                         attempt_id=payload.attempt_id)
-    return 201, report
+    return Status(201, report)
 
 
 @router.post("/console/rooms/{room_id}/bulk", response={200: list[BulkOutcomeOut], **ERRORS},
              auth=django_auth)
 def console_bulk(request: HttpRequest, room_id: uuid.UUID, payload: BulkIn) -> list[Any]:
     """One action on the selected tiles; each candidate succeeds or fails on its own."""
-    actor = _proctor(request)
-    services.proctor_room(actor=actor, room_id=room_id)
-    return services.bulk_apply(actor=actor, action=payload.action,
+    return services.bulk_apply(actor=_proctor(request), room_id=room_id, action=payload.action,
                                attempt_ids=payload.attempt_ids,
                                data={"body": payload.body, "reason": payload.reason,
                                      "minutes": payload.minutes})
@@ -282,9 +280,9 @@ def console_thread(request: HttpRequest, attempt_id: uuid.UUID) -> list[Message]
 @router.post("/console/attempts/{attempt_id}/messages", response={201: MessageOut, **ERRORS},
              auth=django_auth)
 def console_message(request: HttpRequest, attempt_id: uuid.UUID,
-                    payload: MessageIn) -> tuple[int, Message]:
-    return 201, services.message_send(actor=_proctor(request), attempt_id=attempt_id,
-                                      body=payload.body)
+                    payload: MessageIn) -> Status:
+    return Status(201, services.message_send(actor=_proctor(request), attempt_id=attempt_id,
+                                             body=payload.body))
 
 
 @router.post("/console/attempts/{attempt_id}/pause", response={200: AttemptStateOut, **ERRORS},
@@ -356,10 +354,10 @@ def candidate_thread(request: HttpRequest, attempt_id: uuid.UUID) -> list[Messag
 @router.post("/attempts/{attempt_id}/messages", response={201: MessageOut, **ERRORS},
              auth=attempt_auth)
 def candidate_raise_hand(request: HttpRequest, attempt_id: uuid.UUID,
-                         payload: MessageIn) -> tuple[int, Message]:
+                         payload: MessageIn) -> Status:
     """Raise a hand: a message to the room's proctors."""
     attempt = own_attempt(request, attempt_id)
-    return 201, services.candidate_message(attempt=attempt, body=payload.body)
+    return Status(201, services.candidate_message(attempt=attempt, body=payload.body))
 
 
 @router.post("/attempts/{attempt_id}/messages/{message_id}/ack",

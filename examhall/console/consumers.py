@@ -14,6 +14,7 @@ room over HTTP (``GET /api/console/rooms/<id>``) so nothing missed is lost.
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -47,6 +48,17 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for room in getattr(self, "rooms", set()):
             await self.channel_layer.group_discard(room_group(room), self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None,
+                      **kwargs: Any) -> None:
+        """Frames that are not JSON text are ignored (the socket stays open)."""
+        if text_data is None:
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            return
+        await self.receive_json(content, **kwargs)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):

@@ -63,15 +63,16 @@ def proctor_room(*, actor: AbstractBaseUser, room_id: uuid.UUID) -> Room:
     return room
 
 
-def _clean_reason(reason: str, *, required: bool, what: str = "") -> str:
+def _clean_reason(reason: str, *, required: bool, what: str = "",
+                  max_chars: int = REASON_MAX_CHARS) -> str:
     reason = (reason or "").strip()
     if required and not reason:
         raise ApplicationError("reason_required",
                                what or _("Give a reason: it is kept in the record."), status=422)
-    if len(reason) > REASON_MAX_CHARS:
+    if len(reason) > max_chars:
         raise ApplicationError("invalid_input",
                                _("Keep the reason under %(max)d characters.")
-                               % {"max": REASON_MAX_CHARS}, status=422)
+                               % {"max": max_chars}, status=422)
     return reason
 
 
@@ -94,7 +95,8 @@ def admission_decide(*, actor: AbstractBaseUser, attempt_id: uuid.UUID, admit: b
     waiting and are told why; a later admission still lets them in)."""
     attempt = proctor_attempt(actor=actor, attempt_id=attempt_id)
     reason = _clean_reason(reason, required=not admit,
-                           what=_("Say why the candidate is not admitted; they will read it."))
+                           what=_("Say why the candidate is not admitted; they will read it."),
+                           max_chars=Admission._meta.get_field("reason").max_length)
     with transaction.atomic():
         locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
         if locked.state != AttemptState.AWAITING_ADMISSION:
@@ -136,10 +138,10 @@ def admission_admit_all(*, actor: AbstractBaseUser, room_id: uuid.UUID) -> list[
 def identity_decide(*, actor: AbstractBaseUser, attempt_id: uuid.UUID, approve: bool,
                     note: str = "") -> Attempt:
     """Approve or reject an identity the automatic check could not confirm."""
+    attempt = proctor_attempt(actor=actor, attempt_id=attempt_id)
     if not actor.has_perm("identity.review_identity"):
         raise ApplicationError("permission_denied", _("You may not review identity checks."),
                                status=403)
-    attempt = proctor_attempt(actor=actor, attempt_id=attempt_id)
     with transaction.atomic():
         identity_services.identity_review_decide(attempt_id=attempt.pk, approve=approve,
                                                  actor=actor, note=note)
@@ -343,8 +345,10 @@ def flag_resolve(*, actor: AbstractBaseUser, flag_id: uuid.UUID, confirm: bool,
                  note: str = "") -> Flag:
     """Confirm a flag (it stands, for the reviewers) or dismiss it (a false alarm),
     with a note."""
-    flag = Flag.objects.select_related("attempt").filter(pk=flag_id).first()
-    if flag is None:
+    flag = Flag.objects.filter(
+        pk=flag_id, attempt__registration__room__in=exam_selectors.rooms_visible_to(actor)
+    ).first()
+    if flag is None:  # or a flag of another room: the same answer
         raise NotFound("flag_not_found", _("This flag does not exist."))
     attempt = proctor_attempt(actor=actor, attempt_id=flag.attempt_id)
     note = _clean_reason(note, required=not confirm,
@@ -362,7 +366,7 @@ def flag_resolve(*, actor: AbstractBaseUser, flag_id: uuid.UUID, confirm: bool,
                flag=str(flag.pk), type=flag.type)
         send_event_on_commit(f"room.{attempt.registration.room_id}", {
             "kind": "proctoring.flag", "attempt": str(attempt.pk), "flag": str(flag.pk),
-            "type": flag.type, "camera": flag.camera, "severity": flag.severity,
+            "flag_type": flag.type, "camera": flag.camera, "severity": flag.severity,
             "count": flag.count, "new": False, "status": flag.status})
     return flag
 
@@ -429,19 +433,25 @@ BULK_ACTIONS = {
 }
 
 
-def bulk_apply(*, actor: AbstractBaseUser, action: str, attempt_ids: list[uuid.UUID],
-               data: dict[str, Any]) -> list[BulkOutcome]:
-    """One action on several selected candidates; each succeeds or fails on its own
-    (with the reason), one audit row each."""
+def bulk_apply(*, actor: AbstractBaseUser, room_id: uuid.UUID, action: str,
+               attempt_ids: list[uuid.UUID], data: dict[str, Any]) -> list[BulkOutcome]:
+    """One action on several selected candidates of the room; each succeeds or fails
+    on its own (with the reason), one audit row each. A candidate of another room
+    (even one the proctor also watches) is answered as not found."""
+    room = proctor_room(actor=actor, room_id=room_id)
     run = BULK_ACTIONS.get(action)
     if run is None:
         raise ApplicationError("invalid_input", _("This action cannot be applied to several "
                                                   "candidates."), status=422)
     if not attempt_ids or len(attempt_ids) > 200:
         raise ApplicationError("invalid_input", _("Select 1 to 200 candidates."), status=422)
+    in_room = set(Attempt.objects.filter(pk__in=attempt_ids, registration__room=room)
+                  .values_list("pk", flat=True))
     outcomes = []
     for attempt_id in dict.fromkeys(attempt_ids):
         try:
+            if attempt_id not in in_room:
+                raise _not_found()
             run(actor, attempt_id, data)
         except ApplicationError as error:
             outcomes.append(BulkOutcome(attempt_id=attempt_id, ok=False,

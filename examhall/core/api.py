@@ -48,6 +48,13 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
             _("The request could not be read. Please reload the page and try again."),
             status=400,
         )
+    elif exc.status_code == 403 and str(exc) == "CSRF check Failed":  # django_auth's check
+        error = ApplicationError(
+            "csrf_failed",
+            _("This page is out of date or your session changed. Please reload the page "
+              "and try again."),
+            status=403,
+        )
     else:
         error = ApplicationError("http_error", str(exc), status=exc.status_code)
     return error_response(request, error)

@@ -16,8 +16,11 @@ def send_event_on_commit(group: str, event: dict[str, Any]) -> None:
     """Publish ``event`` to a Channels group once the current transaction commits.
 
     A failure to publish is logged, never raised: the durable write has happened
-    and consumers catch up from the database on reconnect.
+    and consumers catch up from the database on reconnect. ``type`` is the channel
+    layer's own key (it names the consumer's handler), so an event may not carry one.
     """
+    if "type" in event:
+        raise ValueError(f"event {event.get('kind')!r} has a 'type' field: name it otherwise")
 
     def _send() -> None:
         layer = get_channel_layer()

@@ -77,6 +77,7 @@ def attempt_out(view: selectors.AttemptView) -> dict[str, Any]:
         "started_at": attempt.started_at,
         "deadline": attempt.deadline,
         "submitted_at": attempt.submitted_at,
+        "submit_reason": attempt.submit_reason,
         "questions": [
             {"id": question.id, "number": number, "kind": question.kind,
              "stem": question.stem, "options": question.options, "score": question.points,

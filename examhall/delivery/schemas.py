@@ -74,6 +74,7 @@ class AttemptOut(Schema):
     started_at: dt.datetime | None
     deadline: dt.datetime | None
     submitted_at: dt.datetime | None
+    submit_reason: str = ""
     questions: list[dict[str, Any]]
     answers: dict[str, dict[str, Any]]
     last_seq: int

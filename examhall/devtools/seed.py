@@ -48,6 +48,7 @@ STAFF = [
     ("admin", "examhall-admin", True, "exam administrator"),
     ("proctor", "examhall-proctor", False, "proctor"),
     ("grader", "examhall-grader", False, "grader"),
+    ("reviewer", "examhall-reviewer", False, "reviewer"),
 ]
 
 
@@ -75,7 +76,13 @@ def _staff() -> None:
                       "view_enrolmentphoto", "change_enrolmentphoto"]))
     proctors.permissions.add(*Permission.objects.filter(
         content_type__app_label="console", codename="proctor_rooms"))
-    groups = {"proctor": proctors, "grader": graders}
+    # Reviewers decide after the exam which attempts stand, for every room.
+    reviewers, _ = Group.objects.get_or_create(name="reviewers")
+    reviewers.permissions.add(*Permission.objects.filter(
+        content_type__app_label="review", codename="review_attempts"))
+    reviewers.permissions.add(*Permission.objects.filter(
+        content_type__app_label="exams", codename="oversee_all_rooms"))
+    groups = {"proctor": proctors, "grader": graders, "reviewer": reviewers}
     for username, password, is_superuser, role in STAFF:
         if user_model.objects.filter(username=username).exists():
             continue

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from examhall.candidates import selectors as candidate_selectors
 from examhall.core import clock
 from examhall.core.errors import ApplicationError
-from examhall.delivery.models import Answer, Attempt
+from examhall.delivery.models import Answer, Attempt, AttemptState
 from examhall.exams.models import Exam
 from examhall.grading.item_statistics import ItemResponse, ItemStatistics, item_statistics
 from examhall.grading.models import AttemptResult, QuestionMark
@@ -29,6 +29,7 @@ class CandidateResult:
     score: Decimal | None
     max_score: Decimal | None
     passed: bool | None  # None: the subject has no pass mark, or no result
+    voided: bool = False  # the attempt was voided (misconduct): no score is shown
 
 
 def passed(score: Decimal | None, pass_mark: Decimal | None) -> bool | None:
@@ -56,6 +57,10 @@ def result_lookup(*, exam: Exam, ticket_number: str, id_number: str) -> Candidat
                                _("The results of this exam have not been published yet."),
                                status=403)
     result = AttemptResult.objects.filter(attempt__registration=registration).first()
+    voided = Attempt.objects.filter(registration=registration,
+                                    state=AttemptState.VOIDED).exists()
+    if voided:
+        result = None
     return CandidateResult(
         name=registration.candidate.name,
         ticket_number=registration.ticket_number,
@@ -63,6 +68,7 @@ def result_lookup(*, exam: Exam, ticket_number: str, id_number: str) -> Candidat
         score=result.score if result else None,
         max_score=result.max_score if result else None,
         passed=passed(result.score if result else None, registration.subject.pass_mark),
+        voided=voided,
     )
 
 
@@ -85,6 +91,8 @@ def results_workbook(*, exam: Exam, subject_code: str = "", room_name: str = "")
     for registration in registrations:
         attempt = attempts.get(registration.pk)
         result = getattr(attempt, "result", None) if attempt else None
+        if attempt and attempt.state == AttemptState.VOIDED:
+            result = None
         outcome = passed(result.score if result else None, registration.subject.pass_mark)
         sheet.append([
             registration.ticket_number, registration.candidate.name,

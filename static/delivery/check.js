@@ -10,9 +10,15 @@
  * The attempt's websocket (`/ws/attempts/`) re-evaluates at once when the
  * phone's pairing or the attempt's state changes (the phone turns the second
  * camera green without waiting for the poll, which stays as a fallback).
+ * Where the exam needs a proctor's admission, the "admission" check waits with
+ * its detail text ("wait for the proctor…", or the refusal and its reason) and
+ * turns green on the `attempt.state` the admission sends.
+ * The proctor's messages and "Ask the proctor" come from ./proctor_messages.js,
+ * fed by the same socket and caught up on every (re)connection.
  */
 import { createApiClient, readJsonScript } from '../core/api.js';
 import { connectSocket } from '../core/socket.js';
+import { createProctorMessages } from './proctor_messages.js';
 
 const POLL_MS = 5000;
 
@@ -91,7 +97,12 @@ function render(view) {
   noChecks.hidden = checks.length !== 0;
   canStart = Boolean(view.can_start);
   startButton.disabled = !canStart || starting;
-  statusLine.textContent = canStart ? strings.ready : strings.waiting;
+  if (canStart) {
+    statusLine.textContent = strings.ready;
+  } else {
+    statusLine.textContent = view.state === 'awaiting_admission'
+      ? strings.awaitingAdmission : strings.waiting;
+  }
 }
 
 /** Leave the page if the attempt is past the check stage. */
@@ -177,14 +188,27 @@ startButton.addEventListener('click', async () => {
 
 refresh();
 
+const proctorMessages = createProctorMessages({
+  api, attemptId, lang: document.documentElement.lang || undefined,
+});
+
 connectSocket({
   path: '/ws/attempts/',
   auth: { type: 'auth', token },
   onEvent: (message) => {
+    if (proctorMessages.handleEvent(message)) {
+      return;
+    }
     if (!finished && !starting
         && (message.kind === 'phone.pairing' || message.kind === 'attempt.state')) {
       clearTimeout(pollTimer);
       refresh();
+    }
+  },
+  onStatus: (status) => {
+    app.dataset.live = status; // "ready" while events arrive (tests wait for it)
+    if (status === 'ready' && !finished) {
+      proctorMessages.catchUp();
     }
   },
 });

@@ -4,7 +4,8 @@
  * GETs the attempt once and shows the outcome: "Your score: X / Y" in
  * `#score` when the exam shows scores on submit (`result.show_score`),
  * otherwise "Submitted. Results will be published later." in
- * `#result-message`. A voided attempt says so. Shows no question and
+ * `#result-message`. An exam a proctor ended (`submit_reason` "proctor") says
+ * so in `#ended-by-proctor`. A voided attempt says so. Shows no question and
  * nothing editable.
  */
 import { createApiClient, format, readJsonScript } from '../core/api.js';
@@ -30,6 +31,7 @@ function formatNumber(value) {
 
 function showResult(view) {
   byId('done-submitted').hidden = false;
+  byId('ended-by-proctor').hidden = view.submit_reason !== 'proctor';
   if (view.submitted_at) {
     const time = new Date(view.submitted_at).toLocaleString(lang, {
       dateStyle: 'medium', timeStyle: 'short',

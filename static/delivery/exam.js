@@ -38,10 +38,22 @@
  * attempt has started — the camera, snapshots, heartbeats, browser events and
  * the `#camera-warning` — and stopped when the page goes to the done page. It
  * is loaded on its own: if it fails, answering is not affected.
+ *
+ * The proctor (issue 6): the attempt's websocket (`/ws/attempts/`) brings
+ * `attempt.state` at once — paused shows `#paused-overlay` and freezes the
+ * countdown; in_progress continues from the server's new deadline; a later
+ * deadline (more time given) updates the countdown and says so in
+ * `#time-notice`; submitted / voided (force submit, terminate) go to the done
+ * page — and the proctor's messages, handed to ./proctor_messages.js (the
+ * modal to acknowledge and the "Ask the proctor" chat). After every
+ * (re)connection the page re-reads the status and the messages, so an event
+ * missed while away costs nothing; the status poll stays as a fallback.
  */
 import { createApiClient, format, readJsonScript } from '../core/api.js';
+import { connectSocket } from '../core/socket.js';
 import { AnswerQueue } from './answer_queue.js';
 import { createPalette } from './palette.js';
+import { createProctorMessages } from './proctor_messages.js';
 import { createQuestionView } from './question_view.js';
 import { ServerClock, formatClockTime, formatDuration, remainingMs } from './server_clock.js';
 
@@ -55,6 +67,8 @@ const TICK_MS = 250;
 const TYPING_DEBOUNCE_MS = 600;
 const ESSAY_DEBOUNCE_MS = 800;
 const FINISHED_STATES = new Set(['submitted', 'graded', 'voided']);
+const EXTENSION_NOTICE_MIN_MS = 30000; // a later deadline by at least this is "more time"
+const TIME_NOTICE_MS = 20000;
 
 const strings = readJsonScript('i18n');
 const app = document.getElementById('exam-app');
@@ -62,6 +76,8 @@ const config = app.dataset;
 const byId = (id) => document.getElementById(id);
 const el = {
   alert: byId('exam-alert'),
+  timeNotice: byId('time-notice'),
+  timeNoticeBox: byId('time-notice-box'),
   loading: byId('exam-loading'),
   body: byId('exam-body'),
   timeLeft: byId('time-left'),
@@ -185,6 +201,8 @@ function updateInteractivity() {
 function goToDone() {
   exam.finished = true;
   stopMonitoring();
+  proctorMessages.stop();
+  socket.close();
   queue.dispose();
   window.location.replace(config.doneUrl);
 }
@@ -211,10 +229,45 @@ function leaveIfFinished(view) {
   return true;
 }
 
+let timeNoticeTimer = null;
+
+function showTimeNotice(message) {
+  clearTimeout(timeNoticeTimer);
+  el.timeNotice.textContent = message;
+  el.timeNoticeBox.hidden = !message;
+  if (message) {
+    timeNoticeTimer = setTimeout(() => showTimeNotice(''), TIME_NOTICE_MS);
+  }
+}
+
+/** The deadline moved later while the exam ran (not a resume): the proctor gave time. */
+function noticeExtension(wasPaused, previousMs, view) {
+  const resumed = wasPaused && view.state === 'in_progress';
+  if (resumed || previousMs === null || exam.deadlineMs === null) {
+    return;
+  }
+  const gainedMs = exam.deadlineMs - previousMs;
+  if (gainedMs < EXTENSION_NOTICE_MIN_MS) {
+    return;
+  }
+  if (view.state === 'paused' && exam.frozenRemainingMs !== null) {
+    exam.frozenRemainingMs += gainedMs; // the countdown shown while paused moves too
+  }
+  exam.warnedLowTime = false;
+  const minutes = Math.max(1, Math.round(gainedMs / 60000));
+  showTimeNotice(format(minutes === 1 ? strings.extendedOne : strings.extended, { minutes }));
+}
+
 function applyState(view) {
+  const running = ['in_progress', 'paused'];
+  const wasRunning = running.includes(exam.state);
   const wasPaused = exam.state === 'paused';
+  const previousDeadlineMs = exam.deadlineMs;
   exam.state = view.state;
   exam.deadlineMs = view.deadline ? Date.parse(view.deadline) : null;
+  if (wasRunning && running.includes(view.state)) {
+    noticeExtension(wasPaused, previousDeadlineMs, view);
+  }
   if (view.state === 'paused') {
     el.pausedOverlay.hidden = false;
   } else {
@@ -813,6 +866,44 @@ window.addEventListener('online', () => {
   if (exam.loaded && !exam.finished) {
     syncNow();
   }
+});
+
+// --- the proctor: live state and messages --------------------------------------------------
+
+const proctorMessages = createProctorMessages({ api, attemptId: config.attemptId, lang });
+
+/** `attempt.state` pushed by the server: act at once instead of at the next poll. */
+function onStateEvent(event) {
+  if (!exam.loaded || exam.finished || typeof event.state !== 'string') {
+    return; // load() reads the state itself
+  }
+  const view = { state: event.state, deadline: event.deadline ?? null };
+  if (leaveIfFinished(view)) {
+    return;
+  }
+  applyState(view);
+  scheduleSync(); // polls every 5 s while paused, every 60 s otherwise
+}
+
+const socket = connectSocket({
+  path: '/ws/attempts/',
+  auth: { type: 'auth', token: config.token },
+  onEvent: (event) => {
+    if (event.kind === 'attempt.state') {
+      onStateEvent(event);
+    } else {
+      proctorMessages.handleEvent(event);
+    }
+  },
+  onStatus: (status) => {
+    app.dataset.live = status; // "ready" while events arrive (tests wait for it)
+    if (status === 'ready' && !exam.finished) {
+      if (exam.loaded) {
+        syncNow(); // catch up on a state change missed while away
+      }
+      proctorMessages.catchUp();
+    }
+  },
 });
 
 load();

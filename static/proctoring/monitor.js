@@ -32,6 +32,9 @@
  *   on its own; a voice it hears becomes a `voice_activity` event ({level,
  *   duration_ms}) and its WAV clip is posted to `…/audio-clips` (multipart
  *   `audio`), best-effort: a clip is never queued or retried.
+ * - Live video: ./live_sender.js answers a proctor's request with this camera's
+ *   stream (the same one, never a second getUserMedia), authenticated by the
+ *   attempt token (`liveToken`, default: `#exam-app[data-token]`); ADR 0010.
  *
  * Network failures never reach the answer queue: this module has its own
  * timers and never waits on the exam page.
@@ -136,9 +139,11 @@ function buildSelfView(strings) {
  * @param {HTMLElement} [options.selfViewSlot]  where the self-view goes (default: body)
  * @param {HTMLElement} [options.warning]  the `#camera-warning` element
  * @param {string} [options.pairingUrl]  the page that connects another phone
+ * @param {string} [options.liveToken]  the attempt token for live video's signalling
  */
 export function startMonitoring({ api, attemptId, strings = {}, selfViewSlot = null,
-  warning = document.getElementById('camera-warning'), pairingUrl = '' }) {
+  warning = document.getElementById('camera-warning'), pairingUrl = '',
+  liveToken = document.getElementById('exam-app')?.dataset.token || '' }) {
   const path = `attempts/${encodeURIComponent(attemptId)}`;
   const eventsKey = `examhall.monitor.events.${attemptId}`;
   const timers = new Set();
@@ -173,6 +178,7 @@ export function startMonitoring({ api, attemptId, strings = {}, selfViewSlot = n
     screenExtended: false,
     voice: null,
     warningText: null,
+    liveSender: null,
   };
 
   // --- timers and listeners (all undone by stop) ---------------------------------------
@@ -759,6 +765,26 @@ export function startMonitoring({ api, attemptId, strings = {}, selfViewSlot = n
     }
   }
 
+  // --- live video on demand (ADR 0010) ---------------------------------------------------------
+
+  async function startLiveSender() {
+    if (!liveToken || state.liveSender) {
+      return;
+    }
+    try {
+      const { startLiveSender: start } = await import('./live_sender.js');
+      if (!state.stopped && !state.liveSender) {
+        state.liveSender = start({
+          camera: 'pc',
+          auth: { type: 'auth', token: liveToken },
+          getStream: () => state.videoStream,
+        });
+      }
+    } catch {
+      // best-effort: without it a proctor sees the snapshots only
+    }
+  }
+
   // --- start and stop ----------------------------------------------------------------------
 
   /** Send the queued events now (e.g. before submitting); waits at most a few seconds. */
@@ -792,6 +818,8 @@ export function startMonitoring({ api, attemptId, strings = {}, selfViewSlot = n
     } catch {
       // nothing more to do
     }
+    state.liveSender?.stop();
+    state.liveSender = null;
     closeCamera();
     state.audioStream?.getTracks().forEach((track) => track.stop());
     state.audioStream = null;
@@ -834,6 +862,7 @@ export function startMonitoring({ api, attemptId, strings = {}, selfViewSlot = n
       snapshotSoon(FIRST_SNAPSHOT_MS);
     }
     heartbeatNow();
+    startLiveSender(); // also without a camera now: it answers "camera off" until retried
   });
   openMicrophone();
 

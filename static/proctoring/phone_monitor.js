@@ -19,6 +19,9 @@
  * - tells the candidate how long the camera was gone (`#away-warning`) when the
  *   page comes back after longer than the grace period: hidden, asleep, offline,
  *   or closed (the last success is kept in localStorage `examhall.phone.last_ok`).
+ * - answers a proctor's request for live video with the camera's stream (the one the
+ *   video element shows; ./live_sender.js, ADR 0010), authenticated by the phone
+ *   credential the page keeps (`examhall.phone.credential`).
  *
  * `isFinal(error)` lets the page handle an answer that ends the pairing (true:
  * stop here); `onFinished()` is called when the exam is over.
@@ -27,6 +30,7 @@ import { format } from '../core/api.js';
 import { captureJpeg } from '../core/media.js';
 
 const STORAGE_LAST_OK = 'examhall.phone.last_ok';
+const STORAGE_CREDENTIAL = 'examhall.phone.credential'; // written by phone.js
 const FINISHED_STATES = new Set(['submitted', 'graded', 'voided']);
 const SNAPSHOT_RETRY_MS = 3000;
 const FIRST_SNAPSHOT_MS = 1000;
@@ -45,6 +49,15 @@ function writeLastOk(pairingId, at) {
     localStorage.setItem(STORAGE_LAST_OK, JSON.stringify({ pairing_id: pairingId, at }));
   } catch {
     // private mode: a closed page is not noticed on return
+  }
+}
+
+function storedCredential() {
+  try {
+    const value = JSON.parse(localStorage.getItem(STORAGE_CREDENTIAL) || 'null');
+    return value && typeof value.credential === 'string' ? value.credential : '';
+  } catch {
+    return '';
   }
 }
 
@@ -72,6 +85,7 @@ export function createMonitor({
   let snapshotsSent = 0;
   let lastSnapshotAt = null;
   let wakeLock = null;
+  let liveSender = null;
 
   const graceMs = () => (session.grace_seconds || 60) * 1000;
 
@@ -339,6 +353,27 @@ export function createMonitor({
     connectionFailing();
   }
 
+  // --- live video on demand (ADR 0010) -----------------------------------------------------
+
+  async function startLiveSender() {
+    const credential = storedCredential();
+    if (!credential || liveSender) {
+      return;
+    }
+    try {
+      const { startLiveSender: start } = await import('./live_sender.js');
+      if (running && !liveSender) {
+        liveSender = start({
+          camera: 'phone',
+          auth: { type: 'auth', credential },
+          getStream: () => (video.srcObject instanceof MediaStream ? video.srcObject : null),
+        });
+      }
+    } catch {
+      // best-effort: without it a proctor sees the snapshots only
+    }
+  }
+
   // --- start and stop ---------------------------------------------------------------------
 
   /** Show the current state (again, after the placement guide was opened). */
@@ -365,6 +400,7 @@ export function createMonitor({
     window.addEventListener('pagehide', releaseWakeLock);
     keepAwake();
     heartbeat();
+    startLiveSender();
     tickTimer = setInterval(() => {
       if (failingSince) {
         renderConnection(); // the time without a connection goes on
@@ -383,6 +419,8 @@ export function createMonitor({
     window.removeEventListener('offline', onOffline);
     window.removeEventListener('pagehide', releaseWakeLock);
     releaseWakeLock();
+    liveSender?.stop();
+    liveSender = null;
   }
 
   return {

@@ -63,7 +63,7 @@ def flag_raise(*, attempt_id: uuid.UUID, flag_type: str, at: dt.datetime, gap_se
         send_event_on_commit(
             f"room.{attempt.registration.room_id}",
             {"kind": "proctoring.flag", "attempt": str(attempt_id), "flag": str(flag.pk),
-             "type": flag_type, "camera": camera, "severity": flag.severity,
+             "flag_type": flag_type, "camera": camera, "severity": flag.severity,
              "count": flag.count, "new": new})
     return flag
 
