@@ -60,6 +60,7 @@ bench: $(STAMP) var
 	$(PY) bench/itembank.py
 	$(PY) bench/vision.py
 	$(PY) bench/monitoring.py
+	$(PY) bench/console.py
 
 ## Rebuild translation catalogues (needs GNU gettext); the .mo files are committed.
 messages: $(STAMP)

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,7 +122,10 @@ class RunResult:
 
 async def upload_loop(pool: asyncio.Queue[MultipartConnection], candidate: c.Candidate,
                       camera: str, frames: list[bytes], t0: float, duration: float,
-                      rng: random.Random, result: RunResult) -> None:
+                      rng: random.Random, result: RunResult,
+                      on_accepted: Callable[[float, bytes], None] | None = None) -> None:
+    """One camera's uploads on schedule; ``on_accepted(sent_at, body)`` (perf_counter
+    time the request was sent, the answer's body) is called for each one accepted."""
     loop = asyncio.get_running_loop()
     interval = INTERVALS[camera]
     offset = rng.uniform(0, interval)
@@ -134,7 +138,7 @@ async def upload_loop(pool: asyncio.Queue[MultipartConnection], candidate: c.Can
         connection = await pool.get()
         begin = time.perf_counter()
         try:
-            status, _body = await connection.post_body(
+            status, body = await connection.post_body(
                 f"/api/attempts/{candidate.attempt_id}/snapshots", data, candidate.headers)
         except Exception as error:  # counted, never stops the run
             result.errors[type(error).__name__] += 1
@@ -143,6 +147,8 @@ async def upload_loop(pool: asyncio.Queue[MultipartConnection], candidate: c.Can
             pool.put_nowait(connection)
         if status == 202:
             result.latencies.append(time.perf_counter() - begin)
+            if on_accepted is not None:
+                on_accepted(begin, body)
         else:
             result.errors[f"HTTP {status}"] += 1
 

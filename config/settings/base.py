@@ -110,8 +110,9 @@ if ENV.redis_url:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s a
             # consumer's BZPOPMIN blocks for: a socket idle for 5 s then dies with
-            # TimeoutError (channels_redis issue 422). Reads may wait longer than the pop.
-            "CONFIG": {"hosts": [{"address": ENV.redis_url, "socket_timeout": 15}]},
+            # TimeoutError (channels_redis issue 422). No read timeout, as in redis-py 7
+            # (a finite one above 5 s hung the websocket tests at teardown).
+            "CONFIG": {"hosts": [{"address": ENV.redis_url, "socket_timeout": None}]},
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
+from examhall.core import realtime
+
 logger = logging.getLogger(__name__)
 
 Scope = dict[str, Any]
@@ -65,9 +67,12 @@ class LifespanApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                # Real-time events are published on this loop (no loop per event).
+                realtime.serve_events_from(asyncio.get_running_loop())
                 self._start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                realtime.serve_events_from(None)
                 for task in self._tasks:
                     task.cancel()
                 for hook in SHUTDOWN_HOOKS:

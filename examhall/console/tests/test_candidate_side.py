@@ -133,7 +133,7 @@ def test_given_finished_attempt_when_raise_hand_then_409_in_plain_words():
 
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "attempt_finished"
-    assert "ended" in response.json()["error"]["message"]
+    assert "已结束" in response.json()["error"]["message"]  # localised (zh-Hans default)
 
 
 def test_given_twenty_unanswered_when_raise_hand_again_then_429_until_proctor_answers():
@@ -255,7 +255,7 @@ def test_given_reentry_needs_approval_when_fresh_browsers_sign_in_then_one_per_p
 
     assert crashed.status_code == 403
     assert crashed.json()["error"]["code"] == "reentry_needs_approval"
-    assert "proctor" in crashed.json()["error"]["message"]
+    assert "监考员" in crashed.json()["error"]["message"]  # localised (zh-Hans default)
     assert allowed.status_code == 200
     assert second_login.status_code == 200
     assert second.get("/status").json()["state"] == "in_progress"
