@@ -49,9 +49,14 @@ lint: $(STAMP)
 test: $(STAMP) chromium lint var
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
-## make test-services: the same suite on PostgreSQL + Redis, with a real Celery worker
+## make test-services: the suite on PostgreSQL + Redis, with a real Celery worker. Of the
+## browser tests (already run by `make test`) only those whose path crosses the services
+## here: the candidate's and the proctor's whole paths, camera lost, phone pairing.
+SERVICES_BROWSER_TESTS := tests/browser/test_candidate_path.py tests/browser/test_proctor_path.py \
+	tests/browser/test_monitoring_pc.py tests/browser/test_phone_pairing.py
 test-services: $(STAMP) chromium var
-	$(SERVICES_ENV) $(VENV)/bin/pytest -q -p no:cacheprovider
+	$(SERVICES_ENV) $(VENV)/bin/pytest -q -p no:cacheprovider -m "not browser"
+	$(SERVICES_ENV) $(VENV)/bin/pytest -q -p no:cacheprovider $(SERVICES_BROWSER_TESTS)
 
 ## make bench: benchmarks (need PostgreSQL on 127.0.0.1:5432)
 bench: $(STAMP) var

@@ -199,6 +199,9 @@ function updateInteractivity() {
 }
 
 function goToDone() {
+  if (exam.finished) {
+    return; // already leaving (the socket's event and the submit's answer both lead here)
+  }
   exam.finished = true;
   stopMonitoring();
   proctorMessages.stop();
