@@ -6,12 +6,17 @@ localised ``message``; routers of the apps are mounted here.
 
 from __future__ import annotations
 
+import logging
+
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from examhall.core.errors import ApplicationError, invalid_input, not_authenticated
+
+logger = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="ExamHall API",
@@ -38,6 +43,22 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
 @api.exception_handler(AuthenticationError)
 def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return error_response(request, not_authenticated())
+
+
+@api.exception_handler(OperationalError)
+def _database_busy(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    """The database could not be reached or stayed locked (SQLite's one writer on the
+    embedded profile, a pool with no free connection): a passing condition. The pages
+    keep what the candidate entered and send it again; 503 + Retry-After says when."""
+    logger.warning("database busy on %s %s: %s", request.method, request.path, exc)
+    response = error_response(request, ApplicationError(
+        "server_busy",
+        _("The server is busy for a moment. What you entered is kept and will be sent "
+          "again; please wait a few seconds."),
+        status=503,
+    ))
+    response["Retry-After"] = "2"
+    return response
 
 
 @api.exception_handler(HttpError)
