@@ -15,9 +15,9 @@ PORT ?= 8000
 # at import (ADR 0008).
 NODEPS := silero-vad==6.2.3 onnxruntime==1.31.1
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml client/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]' -e './client[build]'
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps $(NODEPS)
 	touch $(STAMP)
 
@@ -45,9 +45,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run -v0
 
-## make test: lint, then the whole suite on the embedded profile (SQLite, in-process)
+## make test: lint, then the whole suite on the embedded profile (SQLite, in-process),
+## then the exam client's own tests (no Django; client/pyproject.toml configures them)
 test: $(STAMP) chromium lint var
 	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider client/tests
 
 ## make test-services: the suite on PostgreSQL + Redis, with a real Celery worker. Of the
 ## browser tests (already run by `make test`) only those whose path crosses the services
