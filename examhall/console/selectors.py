@@ -25,10 +25,12 @@ SEVERITY_RANK = {Flag.Severity.HIGH: 3, Flag.Severity.MEDIUM: 2, Flag.Severity.L
 
 
 def may_use_console(user: Any) -> bool:
-    """Proctors (the console permission) and the exam office (every room)."""
+    """Whoever holds the console permission: proctors (their rooms) and the exam office
+    (with ``exams.oversee_all_rooms``: every room). Seeing every room is not enough on its
+    own: a reviewer oversees all rooms after the exam but does not act in one."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return exam_selectors.oversees_all_rooms(user) or user.has_perm(CONSOLE_PERMISSION)
+    return user.has_perm(CONSOLE_PERMISSION)
 
 
 def rooms_for_console(user: Any) -> QuerySet[Room]:

@@ -77,6 +77,21 @@ def test_a_signed_in_user_without_the_console_is_refused(rooms):
         assert client.get(path).status_code == 403, path
 
 
+def test_a_reviewer_who_sees_every_room_may_not_act_in_the_console(rooms):
+    """Overseeing every room (reviewers, after the exam) does not open the console: its
+    pages are where a proctor pauses, ends and voids attempts."""
+    reviewer = StaffClient(staff_user("reviewer", permissions=("oversee_all_rooms",
+                                                                "review_attempts")))
+    for path in rooms.pages():
+        assert reviewer.get(path).status_code == 403, path
+    response = reviewer.post(f"/api/console/attempts/{rooms.attempt.pk}/pause",
+                             {"reason": "x"})
+    assert response.status_code == 403
+    rooms.attempt.refresh_from_db()
+    assert rooms.attempt.state != "paused"
+    assert not ProctorAction.objects.exists()
+
+
 def test_an_anonymous_visitor_is_sent_to_the_login_page(rooms):
     client = Client()
     for path in rooms.pages():

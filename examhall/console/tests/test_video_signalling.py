@@ -200,7 +200,7 @@ async def test_a_proctor_of_another_room_is_refused_and_the_camera_is_not_asked(
 async def test_the_exam_office_may_watch_every_room() -> None:
     _room, clients, _proctor, _stranger = await database_sync_to_async(_sitting)()
     office = await database_sync_to_async(staff_user)(
-        "office", permissions=("oversee_all_rooms",))
+        "office", permissions=("oversee_all_rooms", "proctor_rooms"))
     camera = await _sender({"token": clients[0].token})
     viewer = await _ready_viewer(office)
     session = await _watch(viewer, clients[0].attempt_id)
@@ -260,7 +260,7 @@ async def test_a_candidate_cannot_join_or_signal_into_another_attempts_session()
 async def test_messages_stay_within_their_session_when_two_proctors_watch() -> None:
     _room, clients, proctor, _stranger = await database_sync_to_async(_sitting)()
     office = await database_sync_to_async(staff_user)(
-        "office", permissions=("oversee_all_rooms",))
+        "office", permissions=("oversee_all_rooms", "proctor_rooms"))
     camera = await _sender({"token": clients[0].token})
     viewer_1 = await _ready_viewer(proctor)
     viewer_2 = await _ready_viewer(office)
