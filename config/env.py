@@ -66,6 +66,7 @@ class Environment:
     public_url: str
     webrtc_ice_servers: list[dict]
     webrtc_turn_secret: str
+    client_download_urls: str
 
 
 def read_environment() -> Environment:
@@ -99,6 +100,9 @@ def read_environment() -> Environment:
         # static-auth-secret to issue short-lived TURN credentials from.
         webrtc_ice_servers=_ice_servers(env.get("WEBRTC_ICE_SERVERS")),
         webrtc_turn_secret=env.get("WEBRTC_TURN_SECRET", ""),
+        # The exam client's installers offered on /help/client/ (ADR 0012):
+        # "windows=https://…,macos=https://…,linux=https://…".
+        client_download_urls=env.get("CLIENT_DOWNLOAD_URLS", ""),
     )
 
 

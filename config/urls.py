@@ -4,11 +4,15 @@ from django.contrib import admin
 from django.urls import include, path
 
 from examhall.core.api import api
+from examhall.lockdown.api import router as lockdown_router
+
+api.add_router("/", lockdown_router)  # the exam client's policy and reports (ADR 0012)
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("", include("examhall.lockdown.urls")),
     path("", include("examhall.console.urls")),
     path("", include("examhall.review.urls")),
     path("", include("examhall.grading.urls")),

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "examhall.grading",
     "examhall.console",
     "examhall.review",
+    "examhall.lockdown",
     "examhall.devtools",
 ]
 
@@ -45,6 +46,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Exams that require the exam client refuse unsigned requests (ADR 0012).
+    "examhall.lockdown.middleware.client_gate_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -159,6 +162,12 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
 
+def _client_downloads(value: str) -> dict[str, str]:
+    from examhall.lockdown.downloads import parse_download_urls
+
+    return parse_download_urls(value)
+
+
 def _storages(storage_url: str | None) -> dict:
     static = {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}
     if not storage_url:
@@ -207,6 +216,10 @@ EXAMHALL_AUTOSAVE_DB_THREADS = ENV.autosave_db_threads
 EXAMHALL_WEBRTC_ICE_SERVERS = ENV.webrtc_ice_servers
 EXAMHALL_WEBRTC_TURN_SECRET = ENV.webrtc_turn_secret
 EXAMHALL_WEBRTC_TURN_TTL_SECONDS = 8 * 3600
+# The exam client's downloads on /help/client/ (ADR 0012): CLIENT_DOWNLOAD_URLS, e.g.
+# "windows=https://…/examhall-client.exe,macos=https://…,linux=https://…"; when empty,
+# the installers found under MEDIA_ROOT/client/ are offered.
+EXAMHALL_CLIENT_DOWNLOADS = _client_downloads(ENV.client_download_urls)
 # Failed candidate logins: per ticket and per client address.
 EXAMHALL_LOGIN_RATE_PER_TICKET = "5/15m"
 EXAMHALL_LOGIN_RATE_PER_IP = "30/15m"

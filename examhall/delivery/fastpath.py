@@ -37,6 +37,7 @@ from examhall.core.errors import ApplicationError, NotFound, invalid_input, not_
 from examhall.core.fastpath import DatabaseThreadPool, Send, request_language, respond_json
 from examhall.delivery import services, tokens
 from examhall.delivery.schemas import AnswersIn
+from examhall.lockdown import gate as client_gate
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +139,13 @@ class AutosaveFastPath:
         language = request_language(dict(scope.get("headers", [])))
         with translation.override(language):
             try:
+                # An exam that requires the exam client: a signed request only (ADR 0012).
+                refusal, receive = await client_gate.fastpath_check(
+                    scope, receive, match["attempt_id"], max_body=MAX_BODY_BYTES,
+                    executor=_executor())
+                if refusal is not None:
+                    await respond_json(send, refusal.status, refusal.payload, language)
+                    return
                 payload = await _handle(scope, receive, match["attempt_id"])
                 status = 200
             except ApplicationError as error:

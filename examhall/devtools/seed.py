@@ -1,7 +1,8 @@
 """The demo data set: one organisation; the mock exam (three subjects, a session,
 a room, a paper per subject, five candidates; identity checked against a first
-capture that a proctor reviews later) and a formal exam (one subject, two of the
-same people; identity checked against photos the office enrols); staff accounts.
+capture that a proctor reviews later; plain browsers allowed) and a formal exam (one
+subject, two of the same people; identity checked against photos the office enrols;
+taken in the exam client only); staff accounts.
 
 Idempotent: everything is keyed on natural keys, and existing rows are left as
 they are, so running it twice changes nothing.
@@ -23,6 +24,7 @@ from examhall.devtools.demo_questions import DEMO_QUESTIONS
 from examhall.exams.models import Exam, Organisation, Room, Session, Subject
 from examhall.identity.models import IdentityPolicy
 from examhall.itembank.models import Paper, PaperQuestion, Question
+from examhall.lockdown.models import ClientPolicy, Rule
 
 EXAM_CODE = "dual-carbon-mock"
 FORMAL_EXAM_CODE = "dual-carbon-2026"
@@ -194,8 +196,10 @@ def _formal_exam(organisation: Organisation) -> list[DemoLogin]:
             "kind": Exam.Kind.FORMAL, "is_published": True, "show_score_on_submit": False,
             # The phone must reach the server: set PUBLIC_URL to an HTTPS address phones
             # can open (README, "The phone as second camera").
-            "required_checks": [Exam.Check.DEVICE, Exam.Check.IDENTITY,
-                                Exam.Check.SECOND_CAMERA, Exam.Check.ADMISSION],
+            # The environment check is the exam client's report (ADR 0012).
+            "required_checks": [Exam.Check.ENVIRONMENT, Exam.Check.DEVICE,
+                                Exam.Check.IDENTITY, Exam.Check.SECOND_CAMERA,
+                                Exam.Check.ADMISSION],
             # Signing in again once the exam runs (another browser, after a crash)
             # needs the proctor's permission, given in the console.
             "reentry_needs_approval": True,
@@ -204,6 +208,10 @@ def _formal_exam(organisation: Organisation) -> list[DemoLogin]:
     )
     IdentityPolicy.objects.get_or_create(exam=exam, defaults={
         "mode": IdentityPolicy.Mode.ENROLLED, "liveness": True, "max_tries": 3})
+    # Taken in the exam client only (ADR 0012); demo machines are often virtual
+    # machines, so a VM is a warning here rather than a refusal.
+    ClientPolicy.objects.get_or_create(exam=exam, defaults={
+        "requires_client": True, "virtual_machine": Rule.WARN})
     code, specialty, level = SUBJECTS[0]
     subject, _ = Subject.objects.get_or_create(
         exam=exam, code=code, defaults={"specialty": specialty, "level": level, "position": 0})
@@ -230,6 +238,8 @@ def _formal_exam(organisation: Organisation) -> list[DemoLogin]:
 def seed_demo() -> list[DemoLogin]:
     _staff()
     exam, subjects, session, room = _catalogue()
+    # The mock exam opens in any browser (the exam client may still be used for it).
+    ClientPolicy.objects.get_or_create(exam=exam, defaults={"requires_client": False})
     _questions_and_papers(subjects)
     logins = _candidates(exam, subjects, session, room)
     _formal_exam(exam.organisation)

@@ -24,12 +24,14 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from examhall.core.errors import ApplicationError
 from examhall.delivery import tokens
 from examhall.delivery.models import Attempt
+from examhall.lockdown import gate as client_gate
 from examhall.proctoring import phone_tokens
 from examhall.proctoring.services import pairing as pairing_services
 
 AUTH_TIMEOUT_SECONDS = 10
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_ENDED = 4410
+CLOSE_CLIENT_REQUIRED = 4403
 
 
 class _AuthenticatedConsumer(AsyncJsonWebsocketConsumer):
@@ -84,6 +86,11 @@ class AttemptConsumer(_AuthenticatedConsumer):
         credential = tokens.verify(str(content.get("token") or ""))
         if credential is None or not await database_sync_to_async(_attempt_exists)(credential):
             await self.close(code=CLOSE_UNAUTHENTICATED)
+            return []
+        # The exam requires the exam client and the handshake was not signed (ADR 0012).
+        if await database_sync_to_async(client_gate.websocket_refused)(
+                self.scope, credential.attempt_id):
+            await self.close(code=CLOSE_CLIENT_REQUIRED)
             return []
         return [pairing_services.attempt_group(credential.attempt_id)]
 

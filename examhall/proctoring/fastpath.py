@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 from examhall.core.errors import ApplicationError, NotFound, invalid_input, not_authenticated
 from examhall.core.fastpath import DatabaseThreadPool, Send, request_language, respond_json
 from examhall.delivery import tokens
+from examhall.lockdown import gate as client_gate
 from examhall.proctoring import images, phone_tokens, ratelimits, selectors, services
 from examhall.proctoring.models import Camera
 
@@ -300,6 +301,13 @@ class SnapshotFastPath:
         language = request_language(dict(scope.get("headers", [])))
         with translation.override(language):
             try:
+                if attempt_id is not None:  # the PC's route; the phone is never asked
+                    refusal, receive = await client_gate.fastpath_check(
+                        scope, receive, attempt_id, max_body=MAX_BODY_BYTES,
+                        executor=_executor())
+                    if refusal is not None:
+                        await respond_json(send, refusal.status, refusal.payload, language)
+                        return
                 upload = await read_upload(scope, receive, attempt_id)
                 if upload is None:
                     return  # the client went away: nobody to answer

@@ -36,6 +36,12 @@ FLAG_TYPES: dict[str, FlagType] = {
     "clipboard_used": FlagType(_("Copy, cut or paste"), C.BEHAVIOUR, S.MEDIUM),
     "print_attempted": FlagType(_("Tried to print"), C.BEHAVIOUR, S.MEDIUM),
     "camera_lost": FlagType(_("Camera lost"), C.TECHNICAL, S.MEDIUM),
+    # Reported by the exam client during the exam (ADR 0012).
+    "forbidden_software": FlagType(_("Forbidden software running"), C.DEVICE, S.HIGH),
+    "extra_display": FlagType(_("Extra or mirrored display (exam client)"), C.DEVICE,
+                              S.MEDIUM),
+    "virtual_machine": FlagType(_("Running in a virtual machine"), C.DEVICE, S.HIGH),
+    "remote_session": FlagType(_("Remote desktop session"), C.DEVICE, S.HIGH),
 }
 
 E = BrowserEvent.Type

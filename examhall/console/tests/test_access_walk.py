@@ -58,6 +58,10 @@ PUBLIC: dict[str, str] = {
     "m/<str:token>/": "the phone's page; the one-time pairing code is in the URL",
     "m/": "the phone's page after a reload; its credential is in its own storage",
     "i18n/setlang/": "Django's language switch",
+    "help/": "the candidates' help centre",
+    "help/client/": "the exam client's downloads and installation steps",
+    "api/client/exams/<exam_code>/policy": "a published exam's client policy: what the exam "
+                                           "client checks, fetched before anyone signs in",
     "api/": "the API root (lists nothing)",
     "api/docs": "the API documentation (OpenAPI; lists routes, no data)",
     "api/openapi.json": "the API schema (routes, no data)",

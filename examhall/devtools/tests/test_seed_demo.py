@@ -16,6 +16,7 @@ from examhall.devicecheck.tests.helpers import pass_device_check
 from examhall.devtools import seed
 from examhall.identity.tests.helpers import identity_try, pass_identity, turning_burst
 from examhall.itembank.models import Question
+from examhall.lockdown.models import ClientPolicy
 from examhall.proctoring.tests.pairing_helpers import paired_phone
 
 pytestmark = pytest.mark.django_db
@@ -110,8 +111,13 @@ def test_demo_grader_marks_the_essay_of_a_demo_candidate(client):
 def test_the_formal_exam_compares_with_enrolled_photos_and_the_proctor_reviews(client):
     """No photo ships with the demo: a formal candidate lands in review, and the demo
     proctor may approve them; the phone as second camera is required as well, and the
-    proctor admits the candidate in the console."""
+    proctor admits the candidate in the console. (The exam client's part is tested in
+    examhall/lockdown and tests/client: here the exam is opened to browsers.)"""
     seed.seed_demo()
+    policy = ClientPolicy.objects.get(exam__code=seed.FORMAL_EXAM_CODE)
+    assert policy.requires_client
+    policy.requires_client = False
+    policy.save()  # save(), not update(): the gate's cache is cleared by the save signal
     name, first17, ticket = seed.FORMAL_CANDIDATES[0]
     registration = Registration.objects.get(ticket_number=ticket)
     assert registration.exam.kind == "formal"
