@@ -8,7 +8,7 @@ SERVICES_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=r
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-services bench lint messages chromium serve clean
+.PHONY: demo test test-services bench lint messages chromium serve clean client-dist
 
 # Installed without their dependencies: silero-vad only for its ONNX voice-activity model
 # (its own requirements pull torch, never imported here); onnxruntime needs only numpy
@@ -59,6 +59,11 @@ SERVICES_BROWSER_TESTS := tests/browser/test_candidate_path.py tests/browser/tes
 test-services: $(STAMP) chromium var
 	$(SERVICES_ENV) $(VENV)/bin/pytest -q -p no:cacheprovider -m "not browser"
 	$(SERVICES_ENV) $(VENV)/bin/pytest -q -p no:cacheprovider $(SERVICES_BROWSER_TESTS)
+
+## make client-dist: the exam client for this OS (PyInstaller, one folder) in
+## client/dist/examhall-client/, then a smoke run (client/packaging/BUILDING.md)
+client-dist: $(STAMP)
+	$(PY) client/packaging/build.py
 
 ## make bench: benchmarks (need PostgreSQL on 127.0.0.1:5432)
 bench: $(STAMP) var

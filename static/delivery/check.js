@@ -156,6 +156,15 @@ async function refresh() {
   schedulePoll();
 }
 
+// Inside the exam client: its environment report has just been judged by the server
+// (static/lockdown/client_bridge.js); show the check list's new state at once.
+document.addEventListener('examhall:client-environment', () => {
+  if (!finished && !starting) {
+    clearTimeout(pollTimer);
+    refresh();
+  }
+});
+
 startButton.addEventListener('click', async () => {
   if (!canStart || starting) {
     return;
