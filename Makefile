@@ -77,7 +77,7 @@ bench: $(STAMP) var
 ## Rebuild translation catalogues (needs GNU gettext); the .mo files are committed.
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l zh_Hans --no-location --ignore '.venv/*' --ignore 'var/*' \
-		--ignore 'static/vendor/*' --ignore 'bench/*' --ignore '*/tests/*' --ignore 'tests/*'
+		--ignore 'static/vendor/*' --ignore 'bench/*' --ignore 'client/*' --ignore '*/tests/*' --ignore 'tests/*'
 	$(PY) manage.py compilemessages -l zh_Hans --ignore .venv
 
 clean:

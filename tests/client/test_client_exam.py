@@ -21,7 +21,7 @@ from examhall.devicecheck.models import DeviceCheckReport
 from examhall.devtools import factories
 from examhall.exams.models import Exam
 from examhall.lockdown.models import ClientEnvironmentReport, ClientPolicy
-from examhall.proctoring.models import Flag
+from examhall.proctoring.models import Flag, Snapshot
 from tests.browser.media import live_face_y4m, tone_wav
 from tests.browser.steps import wait_until
 from tests.client.conftest import Cdp, keep_screenshot
@@ -140,6 +140,8 @@ def test_a_formal_exam_in_the_client_checks_the_machine_and_flags_a_program_star
 def test_the_camera_and_microphone_work_inside_the_client(
     server_url: str, start_client: Any
 ) -> None:
+    """The device check passes inside the client, and once the exam runs the PC camera's
+    pictures reach the server through the snapshot fast path, signed like the rest."""
     exam, _subject, registration, id_number = formal_exam(["environment", "device"])
     video = live_face_y4m(MEDIA_FIXTURES / "face-live.y4m")
     audio = tone_wav(MEDIA_FIXTURES / "tone-440.wav")
@@ -163,11 +165,22 @@ def test_the_camera_and_microphone_work_inside_the_client(
         assert cdp.evaluate(
             "document.getElementById('device-app').getAttribute('data-passed')") == "true", \
             problems
-    report = DeviceCheckReport.objects.get(attempt__registration=registration)
-    assert report.passed is True
-    assert report.measurements["permissions"] == {"camera": "granted",
-                                                  "microphone": "granted"}
-    assert report.measurements["camera"]["width"] >= 640
+        report = DeviceCheckReport.objects.get(attempt__registration=registration)
+        assert report.passed is True
+        assert report.measurements["permissions"] == {"camera": "granted",
+                                                      "microphone": "granted"}
+        assert report.measurements["camera"]["width"] >= 640
+
+        # Monitoring runs unchanged inside the client.
+        cdp.evaluate(f"location.href = {json.dumps(server_url + '/attempt/check/')}; true")
+        cdp.wait_for("!!document.getElementById('start-button') "
+                     "&& !document.getElementById('start-button').disabled")
+        cdp.evaluate("document.getElementById('start-button').click(); true")
+        cdp.wait_for("location.pathname.endsWith('/attempt/')")
+        attempt = Attempt.objects.get(registration=registration)
+        snapshot = wait_until(lambda: Snapshot.objects.filter(attempt=attempt,
+                                                              camera="pc").first())
+        assert snapshot.size_bytes > 0 and snapshot.width > 0
 
 
 def test_without_the_client_a_formal_exam_is_refused_and_a_mock_exam_is_not(
