@@ -114,6 +114,8 @@ def test_a_client_below_the_minimum_version_is_told_to_update():
 
     _assert_client_required_json(old.login(), code="client_outdated")
     page = old.get(f"/exam/{exam.code}/")
+    assert page.status_code == 403 and "版本过旧" in page.content.decode()
+    page = old.get(f"/exam/{exam.code}/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 403 and "out of date" in page.content.decode()
     assert new.login().status_code == 200
 

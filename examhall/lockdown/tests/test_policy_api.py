@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from examhall.devtools import factories
 from examhall.lockdown import catalogue
@@ -67,7 +68,11 @@ def test_the_advice_is_in_the_language_of_the_request():
 
     assert english["Content-Language"] == "en" and chinese["Content-Language"] == "zh-hans"
     advice = next(e for e in english.json()["forbidden_processes"] if e["id"] == "wechat")
-    assert advice["advice"] == str(catalogue.BY_ID["wechat"].advice)
+    with translation.override("en"):
+        assert advice["advice"] == str(catalogue.BY_ID["wechat"].advice)
+    assert "WeChat" in advice["advice"]
+    advice = next(e for e in chinese.json()["forbidden_processes"] if e["id"] == "wechat")
+    assert advice["advice"] == "请退出微信（包括系统托盘中的图标）。"
 
 
 @pytest.mark.parametrize(("language", "message"), [
