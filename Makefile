@@ -51,13 +51,14 @@ test: $(STAMP) chromium lint var
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 	$(VENV)/bin/pytest -q -p no:cacheprovider client/tests
 
-## make test-services: the suite on PostgreSQL + Redis, with a real Celery worker. Of the
-## browser tests (already run by `make test`) only those whose path crosses the services
-## here: the candidate's and the proctor's whole paths, camera lost, phone pairing.
+## make test-services: the suite on PostgreSQL + Redis, with a real Celery worker (the
+## vision package has no database: `make test` covers it). Of the browser tests (already
+## run by `make test`) only those whose path crosses the services here: the candidate's
+## whole path (phone pairing included) and the proctor's, and the camera-lost warning.
 SERVICES_BROWSER_TESTS := tests/browser/test_candidate_path.py tests/browser/test_proctor_path.py \
-	tests/browser/test_monitoring_pc.py tests/browser/test_phone_pairing.py
+	tests/browser/test_monitoring_pc.py::test_camera_warning_when_a_camera_is_lost_and_cleared_when_it_is_back
 test-services: $(STAMP) chromium var
-	$(SERVICES_ENV) $(VENV)/bin/pytest -q -p no:cacheprovider -m "not browser"
+	$(SERVICES_ENV) $(VENV)/bin/pytest -q -p no:cacheprovider -m "not browser" --ignore=examhall/vision
 	$(SERVICES_ENV) $(VENV)/bin/pytest -q -p no:cacheprovider $(SERVICES_BROWSER_TESTS)
 
 ## make client-dist: the exam client for this OS (PyInstaller, one folder) in
