@@ -185,16 +185,20 @@ def vm_evidence(facts: MachineFacts) -> list[str]:
     return evidence
 
 
-def check_virtual_machine(policy: ClientPolicy, facts: MachineFacts) -> list[Problem]:
-    if policy.virtual_machine == "allow" or not vm_evidence(facts):
+def _ruled_problem(check: str, rule: str, evidence: list[str],
+                   language: str) -> list[Problem]:
+    """A finding the policy refuses (blocking), warns about, or allows (nothing)."""
+    if rule == "allow" or not evidence:
         return []
-    refuse = policy.virtual_machine == "refuse"
-    language = policy.language
-    advice = "virtual_machine.advice" if refuse else "virtual_machine.advice_warn"
-    return [
-        Problem(VIRTUAL_MACHINE, "virtual_machine", "virtual_machine",
-                t("virtual_machine.title", language), t(advice, language), refuse)
-    ]
+    refuse = rule == "refuse"
+    advice = f"{check}.advice" if refuse else f"{check}.advice_warn"
+    return [Problem(check, check, check, t(f"{check}.title", language), t(advice, language),
+                    refuse)]
+
+
+def check_virtual_machine(policy: ClientPolicy, facts: MachineFacts) -> list[Problem]:
+    return _ruled_problem(VIRTUAL_MACHINE, policy.virtual_machine, vm_evidence(facts),
+                          policy.language)
 
 
 # --- remote session ---------------------------------------------------------------------------
@@ -223,15 +227,8 @@ def remote_session_evidence(facts: MachineFacts) -> list[str]:
 
 
 def check_remote_session(policy: ClientPolicy, facts: MachineFacts) -> list[Problem]:
-    if policy.remote_session == "allow" or not remote_session_evidence(facts):
-        return []
-    refuse = policy.remote_session == "refuse"
-    language = policy.language
-    advice = "remote_session.advice" if refuse else "remote_session.advice_warn"
-    return [
-        Problem(REMOTE_SESSION, "remote_session", "remote_session",
-                t("remote_session.title", language), t(advice, language), refuse)
-    ]
+    return _ruled_problem(REMOTE_SESSION, policy.remote_session,
+                          remote_session_evidence(facts), policy.language)
 
 
 # --- battery ----------------------------------------------------------------------------------
