@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from examhall.candidates.models import Candidate
 from examhall.core.models import BaseModel
@@ -139,7 +140,7 @@ class IdentityCapture(BaseModel):
 
     class Status(models.TextChoices):
         OPEN = "open", _("Waiting for frames")
-        PASSED = "passed", _("Passed")
+        PASSED = "passed", pgettext_lazy("identity try", "Passed")
         FAILED = "failed", _("Failed")
 
     identity_check = models.ForeignKey(IdentityCheck, on_delete=models.CASCADE,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from examhall.core.models import BaseModel
 from examhall.delivery.models import Attempt
@@ -14,7 +15,8 @@ from examhall.exams.models import Exam
 
 class ReviewStatus(models.TextChoices):
     NOT_REVIEWED = "not_reviewed", _("Not reviewed")
-    PASSED = "passed", _("Passed")
+    # "Passed" names other things elsewhere (a pass mark, a check): its own context here.
+    PASSED = "passed", pgettext_lazy("review decision", "Passed")
     SUSPICIOUS = "suspicious", _("Suspicious")
     VIOLATION = "violation", _("Violation")
 
