@@ -73,7 +73,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "directly on a real computer.",
     },
     "virtual_machine.advice_warn": {
-        ZH: "已记录此情况，监考老师会看到。如果这不是你的本人电脑，请联系考务人员。",
+        ZH: "已记录此情况，监考员会看到。如果这不是您本人的电脑，请联系考务人员。",
         EN: "This has been noted for the proctors. If this is not your own computer, contact "
         "the exam office.",
     },
@@ -87,7 +87,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "sitting at this computer.",
     },
     "remote_session.advice_warn": {
-        ZH: "已记录此情况，监考老师会看到。考试期间请勿让他人远程操作这台电脑。",
+        ZH: "已记录此情况，监考员会看到。考试期间请勿让他人远程操作这台电脑。",
         EN: "This has been noted for the proctors. Do not let anyone control this computer "
         "remotely during the exam.",
     },

@@ -239,7 +239,10 @@ def seed_demo() -> list[DemoLogin]:
     _staff()
     exam, subjects, session, room = _catalogue()
     # The mock exam opens in any browser (the exam client may still be used for it).
-    ClientPolicy.objects.get_or_create(exam=exam, defaults={"requires_client": False})
+    # Browsers welcome; a candidate who practises in the exam client on a virtual
+    # machine is warned, as in the formal demo exam.
+    ClientPolicy.objects.get_or_create(exam=exam, defaults={
+        "requires_client": False, "virtual_machine": Rule.WARN})
     _questions_and_papers(subjects)
     logins = _candidates(exam, subjects, session, room)
     _formal_exam(exam.organisation)

@@ -53,7 +53,7 @@ _TEXTS: dict[str, dict[str, str]] = {
     },
     "confirm_quit_title": {"zh_Hans": "退出考试客户端？", "en": "Quit the exam client?"},
     "confirm_quit_body": {
-        "zh_Hans": "考试尚未结束。退出后考试计时不会暂停，监考老师会看到你离开了考试。"
+        "zh_Hans": "考试尚未结束。退出后考试计时不会暂停，监考员会看到您离开了考试。"
                    "确定要退出吗？",
         "en": "The exam is not over. Its time keeps running and the proctor will see that "
               "you left. Quit anyway?",
