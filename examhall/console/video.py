@@ -254,8 +254,10 @@ class VideoViewerConsumer(AsyncJsonWebsocketConsumer):
 
 
 def _attempt_exists(credential: tokens.AttemptCredential) -> bool:
+    # Not for a browser replaced by a re-entry the proctor allowed.
     return Attempt.objects.filter(pk=credential.attempt_id,
-                                  registration_id=credential.registration_id).exists()
+                                  registration_id=credential.registration_id,
+                                  signin_generation=credential.generation).exists()
 
 
 def _phone_problem(credential: phone_tokens.PhoneCredential) -> str:

@@ -44,18 +44,25 @@ class AttemptTokenAuth(HttpBearer):
 attempt_auth = AttemptTokenAuth()
 
 
-def credential_for(request: HttpRequest, attempt_id: uuid.UUID) -> tokens.AttemptCredential:
+def credential_for(request: HttpRequest, attempt_id: uuid.UUID, *,
+                   check_signin: bool = True) -> tokens.AttemptCredential:
+    """The request's credential for this attempt; with ``check_signin``, only if this
+    browser is the one signed in last (not one replaced by an allowed re-entry)."""
     credential: tokens.AttemptCredential = request.auth  # type: ignore[attr-defined]
     if credential.attempt_id != attempt_id:
         # Someone else's attempt: answer exactly as for one that does not exist.
         raise NotFound("attempt_not_found", _("This attempt does not exist."))
+    if check_signin:
+        selectors.check_signin_current(attempt_id=attempt_id,
+                                       generation=credential.generation)
     return credential
 
 
 def own_attempt(request: HttpRequest, attempt_id: uuid.UUID) -> Attempt:
-    credential = credential_for(request, attempt_id)
+    credential = credential_for(request, attempt_id, check_signin=False)
     return selectors.attempt_for_candidate(
-        attempt_id=credential.attempt_id, registration_id=credential.registration_id
+        attempt_id=credential.attempt_id, registration_id=credential.registration_id,
+        generation=credential.generation,
     )
 
 
@@ -136,9 +143,10 @@ def attempt_detail(request: HttpRequest, attempt_id: uuid.UUID) -> dict[str, Any
             auth=attempt_auth)
 def attempt_status(request: HttpRequest, attempt_id: uuid.UUID) -> dict[str, Any]:
     """State, deadline and the server's time: the exam page polls this to stay in sync."""
-    credential = credential_for(request, attempt_id)
+    credential = credential_for(request, attempt_id, check_signin=False)
     return selectors.attempt_status(attempt_id=attempt_id,
-                                    registration_id=credential.registration_id)
+                                    registration_id=credential.registration_id,
+                                    generation=credential.generation)
 
 
 @router.post("/attempts/{attempt_id}/checks", response={200: AttemptOut, **ERRORS},
@@ -168,7 +176,7 @@ async def attempt_answers(
     request: HttpRequest, attempt_id: uuid.UUID, payload: AnswersIn
 ) -> dict[str, Any]:
     """Autosave (hot path): verified by token, one attempt read, one upsert per change."""
-    credential_for(request, attempt_id)
+    credential = credential_for(request, attempt_id, check_signin=False)
     changes = [
         services.AnswerChange(
             question_id=save.question_id,
@@ -179,7 +187,8 @@ async def attempt_answers(
         )
         for save in payload.saves
     ]
-    receipt = await sync_to_async(services.answers_save)(attempt_id=attempt_id, changes=changes)
+    receipt = await sync_to_async(services.answers_save)(
+        attempt_id=attempt_id, changes=changes, generation=credential.generation)
     return {"acknowledged_seq": receipt.acknowledged_seq, "server_now": receipt.server_now}
 
 

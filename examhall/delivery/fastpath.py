@@ -62,16 +62,19 @@ def close_pool() -> None:
     _pool.close()
 
 
-def _save(attempt_id: uuid.UUID, changes: list[services.AnswerChange]) -> services.SaveReceipt:
+def _save(attempt_id: uuid.UUID, changes: list[services.AnswerChange],
+          generation: int) -> services.SaveReceipt:
     """Runs on a save thread. With a connection pool (PostgreSQL) the connection
     goes back to the pool after each save; otherwise (SQLite) the thread keeps it."""
     connection = connections[DEFAULT_DB_ALIAS]
     try:
         try:
-            return services.answers_save(attempt_id=attempt_id, changes=changes)
+            return services.answers_save(attempt_id=attempt_id, changes=changes,
+                                         generation=generation)
         except (OperationalError, InterfaceError):
             close_old_connections()  # a connection the database dropped: reconnect once
-            return services.answers_save(attempt_id=attempt_id, changes=changes)
+            return services.answers_save(attempt_id=attempt_id, changes=changes,
+                                         generation=generation)
     finally:
         if connection.settings_dict.get("OPTIONS", {}).get("pool"):
             connection.close()
@@ -118,7 +121,7 @@ async def _handle(scope: Scope, receive: Receive, attempt_id_text: str) -> dict[
         for save in payload.saves
     ]
     receipt = await sync_to_async(_save, thread_sensitive=False, executor=_executor())(
-        attempt_id, changes
+        attempt_id, changes, credential.generation
     )
     return {"acknowledged_seq": receipt.acknowledged_seq, "server_now": receipt.server_now}
 

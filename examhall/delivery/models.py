@@ -65,6 +65,11 @@ class Attempt(BaseModel):
         _("re-entry allowed until"), null=True, blank=True,
         help_text=_("A proctor allowed the candidate to sign in again until then (once)."),
     )
+    signin_generation = models.PositiveIntegerField(
+        _("sign-in generation"), default=0,
+        help_text=_("Raised when a proctor's re-entry permission is used: the browser "
+                    "signed in before holds an older one and is signed out."),
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     submit_reason = models.CharField(
         _("submit reason"), max_length=20, choices=SubmitReason.choices, blank=True

@@ -11,7 +11,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from examhall.core import clock
-from examhall.core.errors import NotFound
+from examhall.core.errors import ApplicationError, NotFound
 from examhall.delivery import checks, statemachine
 from examhall.delivery.models import Answer, Attempt, AttemptState
 from examhall.itembank.formats.html_text import display_html
@@ -106,8 +106,29 @@ class AttemptView:
         return self.attempt.state == AttemptState.READY
 
 
-def attempt_for_candidate(*, attempt_id: uuid.UUID, registration_id: uuid.UUID) -> Attempt:
-    """The attempt, only if it belongs to this registration (else a 404 with no data)."""
+def signed_in_elsewhere() -> ApplicationError:
+    """The browser's sign-in is older than the attempt's: the candidate signed in again
+    elsewhere with the proctor's permission (one browser at a time)."""
+    return ApplicationError(
+        "signed_in_elsewhere",
+        _("Your exam continues in another browser, where you signed in again. This page "
+          "is signed out; the answers it saved are kept."),
+        status=401,
+    )
+
+
+def check_signin_current(*, attempt_id: uuid.UUID, generation: int) -> None:
+    """Refuse a credential issued before the attempt's latest sign-in (one small read)."""
+    current = (Attempt.objects.filter(pk=attempt_id)
+               .values_list("signin_generation", flat=True).first())
+    if current is not None and current != generation:
+        raise signed_in_elsewhere()
+
+
+def attempt_for_candidate(*, attempt_id: uuid.UUID, registration_id: uuid.UUID,
+                          generation: int | None = None) -> Attempt:
+    """The attempt, only if it belongs to this registration (else a 404 with no data),
+    and, given the credential's ``generation``, only for the browser signed in last."""
     attempt = (
         Attempt.objects.select_related(
             "registration__candidate", "registration__exam", "registration__subject",
@@ -118,18 +139,23 @@ def attempt_for_candidate(*, attempt_id: uuid.UUID, registration_id: uuid.UUID) 
     )
     if attempt is None:
         raise NotFound("attempt_not_found", _("This attempt does not exist."))
+    if generation is not None and attempt.signin_generation != generation:
+        raise signed_in_elsewhere()
     return attempt
 
 
-def attempt_status(*, attempt_id: uuid.UUID, registration_id: uuid.UUID) -> dict[str, Any]:
+def attempt_status(*, attempt_id: uuid.UUID, registration_id: uuid.UUID,
+                   generation: int = 0) -> dict[str, Any]:
     """State and deadline only: what the exam page polls (one small query)."""
     row = (
         Attempt.objects.filter(pk=attempt_id, registration_id=registration_id)
-        .values("state", "deadline")
+        .values("state", "deadline", "signin_generation")
         .first()
     )
     if row is None:
         raise NotFound("attempt_not_found", _("This attempt does not exist."))
+    if row.pop("signin_generation") != generation:
+        raise signed_in_elsewhere()
     return {"attempt_id": attempt_id, "server_now": clock.now(), **row}
 
 

@@ -9,7 +9,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
 from examhall.core.errors import NotFound
-from examhall.delivery import sessions, statemachine
+from examhall.delivery import sessions, statemachine, tokens
 from examhall.delivery.models import Attempt
 from examhall.exams import selectors as exam_selectors
 
@@ -50,7 +50,14 @@ def _signed_in_attempt(request: HttpRequest) -> tuple[Attempt, str] | None:
         .filter(pk=attempt_id)
         .first()
     )
-    return (attempt, token) if attempt else None
+    if attempt is None:
+        return None
+    credential = tokens.verify(token)
+    if credential is None or credential.generation != attempt.signin_generation:
+        # The candidate signed in again elsewhere with the proctor's permission.
+        sessions.forget_login(request)
+        return None
+    return attempt, token
 
 
 def _page_context(attempt: Attempt, token: str) -> dict[str, object]:

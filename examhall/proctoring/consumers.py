@@ -77,8 +77,10 @@ class _AuthenticatedConsumer(AsyncJsonWebsocketConsumer):
 
 
 def _attempt_exists(credential: tokens.AttemptCredential) -> bool:
+    # Not for a browser replaced by a re-entry the proctor allowed.
     return Attempt.objects.filter(pk=credential.attempt_id,
-                                  registration_id=credential.registration_id).exists()
+                                  registration_id=credential.registration_id,
+                                  signin_generation=credential.generation).exists()
 
 
 class AttemptConsumer(_AuthenticatedConsumer):

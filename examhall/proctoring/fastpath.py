@@ -250,7 +250,8 @@ def store_upload(upload: Upload) -> dict[str, Any]:
     elif upload.attempt is not None:
         attempt = services.uploads.attempt_for_upload(
             attempt_id=upload.attempt.attempt_id,
-            registration_id=upload.attempt.registration_id)
+            registration_id=upload.attempt.registration_id,
+            generation=upload.attempt.generation)
     else:
         raise not_authenticated()
     ratelimits.check_snapshot_allowed(_rate_request(), attempt_id=attempt.pk,

@@ -327,7 +327,8 @@ def test_second_browser_is_refused_until_the_proctor_allows_reentry(
     exam.save(update_fields=["reentry_needs_approval"])
     proctor = ConsoleApi(browser, server_url, room, django_user_model)
     first = browser.new_context(locale="en", viewport=DESKTOP)
-    sign_in_and_start(first.new_page(), server_url, registration, id_number)
+    first_page = first.new_page()
+    sign_in_and_start(first_page, server_url, registration, id_number)
     attempt = Attempt.objects.get(registration=registration)
 
     # Another browser (the first one crashed): refused, in plain words.
@@ -347,6 +348,13 @@ def test_second_browser_is_refused_until_the_proctor_allows_reentry(
     page.click("#login-button")
     page.wait_for_url(re.compile(r"/attempt/$"))
     expect(page.locator("#exam-body")).to_be_visible()
+
+    # One browser at a time: the first one's next save is refused and it says why.
+    question_id = first_page.locator("#question").get_attribute("data-question-id")
+    first_page.locator(f'input[name="q-{question_id}"]').first.check()
+    expect(first_page.locator("#stopped-overlay")).to_be_visible()
+    expect(first_page.locator("#stopped-message")).to_contain_text("another browser")
+    screenshot(first_page, "proctor-c-13-replaced-browser-signed-out")
     first.close()
     second.close()
     proctor.close()

@@ -214,11 +214,23 @@ def test_allow_reentry_lets_the_candidate_sign_in_once_more() -> None:
     response = world.console.post(url, {"reason": "browser crashed"})
     assert response.status_code == 200, response.content
     assert _only_action("allow_reentry").reason == "browser crashed"
+    assert world.first.get("/status").status_code == 200  # before: the first browser works
     assert second_browser.login().status_code == 200
     third_browser = CandidateClient(world.first.registration, world.first.id_number)
     assert third_browser.login().status_code == 403  # the permission was used once
-    # The first browser, still signed in, is not asked again.
-    assert world.first.login().status_code == 200
+    # One browser at a time: the one signed in before is signed out — its API, its
+    # autosave and its pictures are refused, and signing in again needs a proctor.
+    question_id = Attempt.objects.get(pk=world.first.attempt_id).question_ids[0]
+    save = {"saves": [{"question_id": question_id, "value": ["A"], "seq": 1}]}
+    for response in (world.first.get("/status"), world.first.post("/checks"),
+                     world.first.post("/answers", save),
+                     world.first.post("/heartbeat", {"camera": "pc"})):
+        assert response.status_code == 401, response.content
+        assert response.json()["error"]["code"] == "signed_in_elsewhere"
+    assert "another browser" in response.json()["error"]["message"] or \
+        "另一" in response.json()["error"]["message"]
+    assert world.first.login().status_code == 403
+    assert second_browser.get("/status").status_code == 200
 
 
 # --- admission and identity ----------------------------------------------------------

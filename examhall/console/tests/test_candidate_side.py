@@ -261,10 +261,12 @@ def test_given_reentry_needs_approval_when_fresh_browsers_sign_in_then_one_per_p
     assert second.get("/status").json()["state"] == "in_progress"
     assert third_login.status_code == 403
     assert third_login.json()["error"]["code"] == "reentry_needs_approval"
-    # The browsers already signed in to the attempt are never refused.
-    assert first.login().status_code == 200
+    # The browser signed in now is never refused; the one it replaced needs a proctor.
     assert second.login().status_code == 200
-    assert first.login().status_code == 200
+    assert second.login().status_code == 200
+    refused = first.login()
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "reentry_needs_approval"
 
 
 def test_given_reentry_needs_approval_when_refused_then_login_page_shows_message():

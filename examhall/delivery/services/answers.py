@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from examhall.core import clock
 from examhall.core.errors import ApplicationError, NotFound
 from examhall.delivery.models import Answer, Attempt, AttemptState
+from examhall.delivery.selectors import signed_in_elsewhere
 
 # --- answers -------------------------------------------------------------------
 
@@ -97,6 +98,7 @@ SELECT %s, %s, %s, %s, %s, %s, %s
 WHERE EXISTS (
     SELECT 1 FROM delivery_attempt
     WHERE id = %s AND state = '{AttemptState.IN_PROGRESS.value}' AND deadline >= %s
+      AND signin_generation = %s
 )
 {_ON_CONFLICT}
 """
@@ -147,20 +149,23 @@ def _started_question_kinds(attempt_id: uuid.UUID) -> dict[str, str] | None:
     return _QUESTION_IDS_CACHE[attempt_id]
 
 
-def _save_if_open(attempt_id: uuid.UUID, change: AnswerChange, now: dt.datetime) -> bool:
+def _save_if_open(attempt_id: uuid.UUID, change: AnswerChange, now: dt.datetime,
+                  generation: int) -> bool:
     """One statement, no transaction: True when the change was written."""
     kinds = _started_question_kinds(attempt_id)
     if kinds is None:
         return False
     _validate_changes([change], kinds)
     params = (*_row(attempt_id, change, now), _adapt("attempt", attempt_id),
-              Attempt._meta.get_field("deadline").get_db_prep_save(now, connection))
+              Attempt._meta.get_field("deadline").get_db_prep_save(now, connection),
+              generation)
     with connection.cursor() as cursor:
         cursor.execute(_UPSERT_IF_OPEN_SQL, params)
         return cursor.rowcount == 1
 
 
-def answers_save(*, attempt_id: uuid.UUID, changes: list[AnswerChange]) -> SaveReceipt:
+def answers_save(*, attempt_id: uuid.UUID, changes: list[AnswerChange],
+                 generation: int = 0) -> SaveReceipt:
     """Save answer changes in order: idempotent per seq, never older over newer.
 
     The autosave hot path. A single change to an open attempt is one SQL
@@ -172,16 +177,18 @@ def answers_save(*, attempt_id: uuid.UUID, changes: list[AnswerChange]) -> SaveR
     acknowledged = SaveReceipt(
         acknowledged_seq=max((c.seq for c in changes), default=0), server_now=now
     )
-    if len(changes) == 1 and _save_if_open(attempt_id, changes[0], now):
+    if len(changes) == 1 and _save_if_open(attempt_id, changes[0], now, generation):
         return acknowledged
     row = (
         Attempt.objects.filter(pk=attempt_id)
-        .values_list("state", "deadline", "question_ids", "paper_spec")
+        .values_list("state", "deadline", "question_ids", "paper_spec", "signin_generation")
         .first()
     )
     if row is None:
         raise NotFound("attempt_not_found", _("This attempt does not exist."))
-    state, deadline, question_ids, spec = row
+    state, deadline, question_ids, spec, current_generation = row
+    if current_generation != generation:
+        raise signed_in_elsewhere()
     _check_save_allowed(state, deadline, changes, now)
     _validate_changes(changes, _question_kinds(question_ids, spec))
     params = [_row(attempt_id, change, now) for change in sorted(changes, key=lambda c: c.seq)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from examhall.candidates import selectors as candidate_selectors
@@ -70,8 +71,13 @@ def _use_reentry_permission(attempt: Attempt) -> None:
     tile shows the request; the candidate is told to ask the proctor)."""
     now = clock.now()
     used = Attempt.objects.filter(pk=attempt.pk, reentry_allowed_until__gt=now).update(
-        reentry_allowed_until=None, reentry_requested_at=None)
+        reentry_allowed_until=None, reentry_requested_at=None,
+        signin_generation=F("signin_generation") + 1)
     if used:
+        # This browser's token carries the new generation; the one signed in before is
+        # signed out (one browser at a time).
+        attempt.refresh_from_db(fields=["signin_generation", "reentry_allowed_until",
+                                        "reentry_requested_at"])
         return
     Attempt.objects.filter(pk=attempt.pk).update(reentry_requested_at=now)
     send_event_on_commit(f"room.{attempt.registration.room_id}",

@@ -147,3 +147,31 @@ def test_other_routes_still_reach_django(started):
     assert response.json()["state"] == "in_progress"
 
 
+
+
+def test_a_browser_replaced_by_an_allowed_reentry_saves_nothing(started):
+    """One browser at a time: once the candidate signs in again elsewhere with the
+    proctor's permission, the first browser's saves are refused, not written."""
+    from examhall.delivery.models import Attempt
+    from examhall.exams.models import Exam
+
+    first, questions = started
+    assert _post(first, _saves(questions[0], ["A"], 1)).status_code == 200
+    attempt = Attempt.objects.select_related("registration").get(pk=first.attempt_id)
+    Exam.objects.filter(pk=attempt.registration.exam_id).update(reentry_needs_approval=True)
+    Attempt.objects.filter(pk=attempt.pk).update(
+        reentry_allowed_until=clock.now() + dt.timedelta(minutes=5))
+    second = CandidateClient(first.registration, first.id_number)
+    assert second.login().status_code == 200
+
+    for seq, body in ((2, _saves(questions[0], ["B"], 2)),  # one change: the lean statement
+                      (3, {"saves": [{"question_id": questions[0], "value": ["C"], "seq": 3},
+                                     {"question_id": questions[1], "value": ["C"], "seq": 4}]})):
+        refused = _post(first, body, language="zh-hans")
+        assert refused.status_code == 401, seq
+        assert refused.json()["error"]["code"] == "signed_in_elsewhere"
+        assert "另一" in refused.json()["error"]["message"]
+    assert Answer.objects.get(question_id=questions[0]).value == ["A"]
+    assert not Answer.objects.filter(question_id=questions[1]).exists()
+    assert _post(second, _saves(questions[0], ["D"], 5)).status_code == 200
+    assert Answer.objects.get(question_id=questions[0]).value == ["D"]

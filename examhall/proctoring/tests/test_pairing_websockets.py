@@ -117,3 +117,43 @@ async def test_a_message_other_than_auth_first_closes_the_socket() -> None:
     await socket.connect()
     await socket.send_json_to({"type": "ping"})
     assert (await socket.receive_output(timeout=5))["code"] == 4401
+
+
+def _replaced_by_an_allowed_reentry() -> tuple[CandidateClient, CandidateClient]:
+    """A candidate in the exam signs in again from another browser with the proctor's
+    permission: (the browser replaced, the one signed in now)."""
+    import datetime as dt
+
+    from examhall.core import clock
+    from examhall.delivery.models import Attempt
+
+    exam, _subject, _session, _room, people = factories.make_sitting(questions=1)
+    Exam.objects.filter(pk=exam.pk).update(reentry_needs_approval=True)
+    first = CandidateClient(*people[0])
+    assert first.login().status_code == 200
+    first.start()
+    Attempt.objects.filter(pk=first.attempt_id).update(
+        reentry_allowed_until=clock.now() + dt.timedelta(minutes=5))
+    second = CandidateClient(*people[0])
+    assert second.login().status_code == 200
+    return first, second
+
+
+async def test_a_browser_replaced_by_an_allowed_reentry_gets_no_socket_nor_pictures() -> None:
+    from examhall.identity.tests.frames import frame
+    from examhall.proctoring.models import Snapshot
+    from examhall.proctoring.tests.helpers import upload
+
+    first, second = await database_sync_to_async(_replaced_by_an_allowed_reentry)()
+    socket = WebsocketCommunicator(application, "/ws/attempts/")
+    await socket.connect()
+    await socket.send_json_to({"type": "auth", "token": first.token})
+    assert (await socket.receive_output(timeout=5)) == {"type": "websocket.close",
+                                                        "code": 4401}
+    refused = await database_sync_to_async(upload)(first, frame("obama"))
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "signed_in_elsewhere"
+    assert not await database_sync_to_async(Snapshot.objects.exists)()
+    current = await _connect("/ws/attempts/", {"token": second.token})
+    await current.disconnect()
+    assert (await database_sync_to_async(upload)(second, frame("obama"))).status_code == 202
