@@ -24,6 +24,7 @@ from examhall.console.models import Message, ProctorAction
 from examhall.delivery.models import Attempt, AttemptEvent, AttemptState
 from examhall.devicecheck.models import DeviceCheckReport
 from examhall.identity.models import IdentityCapture
+from examhall.lockdown import selectors as lockdown_selectors
 from examhall.proctoring.models import BrowserEvent, Camera, Flag, Snapshot
 from examhall.proctoring.taxonomy import flag_label
 
@@ -109,7 +110,8 @@ def attempt_timeline(*, attempt: Attempt, before: dt.datetime | None = None,
     entries: list[TimelineEntry] = []
     exhausted = True
     for source in (_snapshot_rows, _browser_events, _flag_entries, _state_changes,
-                   _device_checks, _identity_tries, _proctor_actions, _messages):
+                   _device_checks, _identity_tries, _client_reports, _proctor_actions,
+                   _messages):
         rows, full = source(attempt, before, limit)
         entries.extend(rows)
         exhausted = exhausted and not full
@@ -205,6 +207,23 @@ def _device_checks(attempt: Attempt, before: dt.datetime | None, limit: int
             at=report.created_at, kind="check",
             title=_("Device check passed") if report.passed else _("Device check failed"),
             detail=", ".join(name for name in failed if name)))
+    return entries, len(reports) == limit
+
+
+def _client_reports(attempt: Attempt, before: dt.datetime | None, limit: int
+                    ) -> tuple[list[TimelineEntry], bool]:
+    """What the exam client saw change on the candidate's computer (ADR 0012)."""
+    reports = lockdown_selectors.reports_with_changes(attempt=attempt, before=before,
+                                                      limit=limit)
+    entries = []
+    for report in reports:
+        for problems, title in ((report.appeared, _("Exam client: problem found")),
+                                (report.resolved, _("Exam client: problem resolved"))):
+            if problems:
+                entries.append(TimelineEntry(
+                    at=report.received_at, kind="check", title=title,
+                    detail="; ".join(str(p.get("title") or p.get("subject") or "")
+                                     for p in problems if isinstance(p, dict))))
     return entries, len(reports) == limit
 
 

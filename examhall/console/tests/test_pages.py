@@ -245,3 +245,28 @@ def _json_script(page: str, element_id: str) -> Any:
                       page, re.S)
     assert match, element_id
     return json.loads(match.group(1))
+
+
+def test_the_timeline_shows_what_the_exam_client_saw_change(rooms):
+    """Problems the exam client found on the computer, and their end, by time."""
+    from examhall.lockdown.models import ClientEnvironmentReport
+
+    wechat = {"check": "processes", "code": "forbidden_process", "subject": "wechat",
+              "title": "WeChat / 微信", "advice": "Quit WeChat.", "blocking": True}
+    for seconds, problems, appeared, resolved in ((30, [], [], []),
+                                                  (20, [wechat], [wechat], []),
+                                                  (10, [], [], [wechat])):
+        ClientEnvironmentReport.objects.create(
+            attempt=rooms.attempt, received_at=_at(seconds), attempt_state="in_progress",
+            client_version="0.1.0", os="linux", checked_at=_at(seconds),
+            passed=not problems, problems=problems, facts={}, appeared=appeared,
+            resolved=resolved)
+
+    entries = [entry for entry in attempt_timeline(attempt=rooms.attempt).entries
+               if entry.title.startswith("Exam client")]
+
+    assert [(entry.title, entry.detail) for entry in entries] == [
+        ("Exam client: problem resolved", "WeChat / 微信"),
+        ("Exam client: problem found", "WeChat / 微信")]
+    page = StaffClient(rooms.proctor).get(f"/console/attempts/{rooms.attempt.pk}/")
+    assert "WeChat / 微信" in page.content.decode()
