@@ -249,6 +249,8 @@ def _json_script(page: str, element_id: str) -> Any:
 
 def test_the_timeline_shows_what_the_exam_client_saw_change(rooms):
     """Problems the exam client found on the computer, and their end, by time."""
+    from django.utils.translation import gettext
+
     from examhall.lockdown.models import ClientEnvironmentReport
 
     wechat = {"check": "processes", "code": "forbidden_process", "subject": "wechat",
@@ -263,10 +265,10 @@ def test_the_timeline_shows_what_the_exam_client_saw_change(rooms):
             resolved=resolved)
 
     entries = [entry for entry in attempt_timeline(attempt=rooms.attempt).entries
-               if entry.title.startswith("Exam client")]
+               if entry.detail == "WeChat / 微信"]
 
     assert [(entry.title, entry.detail) for entry in entries] == [
-        ("Exam client: problem resolved", "WeChat / 微信"),
-        ("Exam client: problem found", "WeChat / 微信")]
+        (gettext("Exam client: problem resolved"), "WeChat / 微信"),
+        (gettext("Exam client: problem found"), "WeChat / 微信")]
     page = StaffClient(rooms.proctor).get(f"/console/attempts/{rooms.attempt.pk}/")
     assert "WeChat / 微信" in page.content.decode()
