@@ -122,13 +122,15 @@ def test_a_snapshot_pending_with_the_broker_down_is_analysed_after_the_sweep(mon
 
     from examhall.core import clock
     from examhall.proctoring import tasks
+    from examhall.proctoring.publisher import publisher
 
     def broker_down(*_args, **_kwargs):
         raise ConnectionError("the broker cannot be reached")
 
-    monkeypatch.setattr(tasks.analyse_snapshot_task, "delay", broker_down)
+    monkeypatch.setattr(tasks.analyse_snapshots_task, "delay", broker_down)
     _exam, [client] = started_attempt()
     assert upload(client, two_faces()).status_code == 202  # stored all the same
+    assert publisher.flush() == 0  # the batch could not be published (logged)
     monkeypatch.undo()
     Snapshot.objects.update(taken_at=clock.now() - dt.timedelta(minutes=3))
 
@@ -140,3 +142,32 @@ def test_a_snapshot_pending_with_the_broker_down_is_analysed_after_the_sweep(mon
         assert _wait_for(_analysed, worker)
 
     assert Flag.objects.get().type == "several_faces"
+
+
+def test_uploads_close_together_reach_the_broker_as_one_message(settings):
+    """The web process publishes the analysis of several uploads as one message (about
+    2 ms of its CPU each saved), and a worker started later analyses them all."""
+    import base64
+    import json
+
+    import redis
+
+    settings.EXAMHALL_SNAPSHOT_RATE = "100/m"
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.delete("celery")
+    _exam, clients = started_attempt(candidates=3)
+    for client in clients:
+        assert upload(client, two_faces()).status_code == 202
+    assert _wait_for(lambda: broker.llen("celery") > 0, give_up=10)
+    time.sleep(0.5)  # anything still gathering
+
+    messages = [json.loads(raw) for raw in broker.lrange("celery", 0, -1)]
+    batches = [json.loads(base64.b64decode(message["body"]))[0][0] for message in messages
+               if message["headers"]["task"] == "examhall.proctoring.tasks.analyse_snapshots"]
+    assert sorted(id_ for batch in batches for id_ in batch) == sorted(
+        str(pk) for pk in Snapshot.objects.values_list("pk", flat=True))
+    assert len(batches) < 3  # gathered, not one message per upload
+
+    with celery_worker("batch") as worker:
+        assert _wait_for(lambda: Snapshot.objects.filter(analysis_status="done").count() == 3,
+                         worker)

@@ -367,16 +367,17 @@ def analysis_plan(*, snapshot_ids: Iterable[uuid.UUID] | None = None,
 
 
 def analysis_enqueue(*, snapshot_id: uuid.UUID) -> None:
-    """Hand a stored snapshot to the background: a Celery worker when a broker is
-    configured, else this process's analysis thread. Never waits for the analysis."""
+    """Hand a stored snapshot to the background: the Celery workers when a broker is
+    configured (in batches: ``proctoring.publisher``), else this process's analysis
+    thread. Never waits for the analysis."""
     if getattr(settings, "EXAMHALL_ANALYSIS_INPROCESS", settings.CELERY_TASK_ALWAYS_EAGER):
         from examhall.proctoring import worker
 
         worker.submit(snapshot_id)
         return
-    from examhall.proctoring.tasks import analyse_snapshot_task
+    from examhall.proctoring.publisher import publisher
 
-    analyse_snapshot_task.delay(str(snapshot_id))
+    publisher.add(snapshot_id)  # published with others within 0.2 s, one message
 
 
 REQUEUE_AFTER_SECONDS = 120.0
