@@ -25,7 +25,7 @@ from examhall.delivery.schemas import (
     LoginIn,
     LoginOut,
 )
-from examhall.delivery.sessions import remember_login, signed_in_attempt_id
+from examhall.delivery.sessions import remember_login, signed_in_credential
 from examhall.exams import selectors as exam_selectors
 
 router = Router(tags=["candidate"])
@@ -120,7 +120,7 @@ def login(request: HttpRequest, exam_code: str, payload: LoginIn) -> dict[str, A
             subject_code=payload.subject_code,
             ticket_number=payload.ticket_number,
             id_number=payload.id_number,
-            signed_in_attempt_id=signed_in_attempt_id(request),
+            signed_in=signed_in_credential(request),
         )
     except ApplicationError as error:
         if error.code == "login_failed":

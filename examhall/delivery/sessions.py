@@ -22,29 +22,28 @@ def remember_login(request: HttpRequest, *, attempt: Attempt) -> str:
     return token
 
 
-def current_login(request: HttpRequest) -> tuple[uuid.UUID, str] | None:
+def current_login(request: HttpRequest) -> tuple[tokens.AttemptCredential, str] | None:
+    """This browser's sign-in as its session holds it: (credential, token). Whether it is
+    still the attempt's current one (``credential.generation``) is for the caller that
+    reads the attempt to tell."""
     data = request.session.get(_KEY)
     if not data:
         return None
     credential = tokens.verify(data.get("token", ""))
     if credential is None or str(credential.attempt_id) != data.get("attempt_id"):
         return None
-    return credential.attempt_id, data["token"]
+    return credential, data["token"]
+
+
+def signed_in_credential(request: HttpRequest) -> tokens.AttemptCredential | None:
+    login_state = current_login(request)
+    return login_state[0] if login_state else None
 
 
 def signed_in_attempt_id(request: HttpRequest) -> uuid.UUID | None:
-    """The attempt this browser is signed in to, if any (a returning browser) — and
-    still is: a browser replaced by a re-entry the proctor allowed is not."""
-    login_state = current_login(request)
-    if login_state is None:
-        return None
-    attempt_id, token = login_state
-    credential = tokens.verify(token)
-    current = (Attempt.objects.filter(pk=attempt_id)
-               .values_list("signin_generation", flat=True).first())
-    if credential is None or current != credential.generation:
-        return None
-    return attempt_id
+    """The attempt this browser says it is signed in to, if any (no database read)."""
+    credential = signed_in_credential(request)
+    return credential.attempt_id if credential else None
 
 
 def forget_login(request: HttpRequest) -> None:

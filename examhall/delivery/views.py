@@ -9,7 +9,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 
 from examhall.core.errors import NotFound
-from examhall.delivery import sessions, statemachine, tokens
+from examhall.delivery import sessions, statemachine
 from examhall.delivery.models import Attempt
 from examhall.exams import selectors as exam_selectors
 
@@ -41,19 +41,18 @@ def _signed_in_attempt(request: HttpRequest) -> tuple[Attempt, str] | None:
     login_state = sessions.current_login(request)
     if login_state is None:
         return None
-    attempt_id, token = login_state
+    credential, token = login_state
     attempt = (
         Attempt.objects.select_related(
             "registration__candidate", "registration__exam", "registration__subject",
             "registration__session", "registration__room",
         )
-        .filter(pk=attempt_id)
+        .filter(pk=credential.attempt_id)
         .first()
     )
     if attempt is None:
         return None
-    credential = tokens.verify(token)
-    if credential is None or credential.generation != attempt.signin_generation:
+    if credential.generation != attempt.signin_generation:
         # The candidate signed in again elsewhere with the proctor's permission.
         sessions.forget_login(request)
         return None

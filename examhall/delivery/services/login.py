@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from django.db.models import F
@@ -16,6 +15,7 @@ from examhall.core.realtime import send_event_on_commit
 from examhall.delivery import statemachine
 from examhall.delivery.models import Attempt, AttemptState
 from examhall.delivery.services.attempts import check_session_window
+from examhall.delivery.tokens import AttemptCredential
 from examhall.exams import selectors as exam_selectors
 
 
@@ -27,15 +27,15 @@ class LoginResult:
 
 def candidate_login(
     *, exam_code: str, subject_code: str, ticket_number: str, id_number: str,
-    signed_in_attempt_id: uuid.UUID | None = None,
+    signed_in: AttemptCredential | None = None,
 ) -> LoginResult:
     """Check ticket + ID for the chosen subject and the session window.
 
     A candidate whose attempt already started may always come back (to resume
     or to see the outcome); the time window applies to a first entry only. Where
     the exam says re-entry needs a proctor, signing in to a running attempt from
-    another browser (not the one ``signed_in_attempt_id`` says is signed in to it)
-    needs the proctor's permission, used once.
+    another browser (not the one whose credential ``signed_in`` is the attempt's
+    current sign-in) needs the proctor's permission, used once.
     """
     exam = exam_selectors.published_exam(code=exam_code)
     subject = exam_selectors.open_subject(exam=exam, code=subject_code)
@@ -60,10 +60,16 @@ def candidate_login(
     if attempt.state not in statemachine.STARTED_STATES:
         check_session_window(registration, clock.now())
     elif (attempt.state in (AttemptState.IN_PROGRESS, AttemptState.PAUSED)
-          and exam.reentry_needs_approval and signed_in_attempt_id != attempt.pk):
+          and exam.reentry_needs_approval and not _is_current_sign_in(signed_in, attempt)):
         _use_reentry_permission(attempt)
     return LoginResult(registration=registration, attempt=attempt)
 
+
+
+def _is_current_sign_in(signed_in: AttemptCredential | None, attempt: Attempt) -> bool:
+    """The browser holds this attempt's latest sign-in (not one replaced since)."""
+    return (signed_in is not None and signed_in.attempt_id == attempt.pk
+            and signed_in.generation == attempt.signin_generation)
 
 
 def _use_reentry_permission(attempt: Attempt) -> None:
