@@ -48,6 +48,15 @@ async def respond_json(send: Send, status: int, payload: dict[str, Any], languag
     await send({"type": "http.response.body", "body": body})
 
 
+def release_pooled_connection() -> None:
+    """After a fast path's database work on one of its threads: with a connection pool
+    (PostgreSQL) this thread's connection goes back to the pool at once; otherwise
+    (SQLite) the thread keeps it."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.settings_dict.get("OPTIONS", {}).get("pool"):
+        connection.close()
+
+
 class DatabaseThreadPool:
     def __init__(self, name: str, size: Callable[[], int]) -> None:
         self._name = name

@@ -23,18 +23,22 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import (
-    DEFAULT_DB_ALIAS,
     InterfaceError,
     OperationalError,
     close_old_connections,
-    connections,
 )
 from django.utils import translation
 from django.utils.translation import gettext as _
 from pydantic import ValidationError
 
 from examhall.core.errors import ApplicationError, NotFound, invalid_input, not_authenticated
-from examhall.core.fastpath import DatabaseThreadPool, Send, request_language, respond_json
+from examhall.core.fastpath import (
+    DatabaseThreadPool,
+    Send,
+    release_pooled_connection,
+    request_language,
+    respond_json,
+)
 from examhall.delivery import services, tokens
 from examhall.delivery.schemas import AnswersIn
 from examhall.lockdown import gate as client_gate
@@ -66,7 +70,6 @@ def _save(attempt_id: uuid.UUID, changes: list[services.AnswerChange],
           generation: int) -> services.SaveReceipt:
     """Runs on a save thread. With a connection pool (PostgreSQL) the connection
     goes back to the pool after each save; otherwise (SQLite) the thread keeps it."""
-    connection = connections[DEFAULT_DB_ALIAS]
     try:
         try:
             return services.answers_save(attempt_id=attempt_id, changes=changes,
@@ -76,8 +79,7 @@ def _save(attempt_id: uuid.UUID, changes: list[services.AnswerChange],
             return services.answers_save(attempt_id=attempt_id, changes=changes,
                                          generation=generation)
     finally:
-        if connection.settings_dict.get("OPTIONS", {}).get("pool"):
-            connection.close()
+        release_pooled_connection()
 
 
 async def _read_body(receive: Receive) -> bytes | None:

@@ -20,12 +20,12 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.encoding import escape_uri_path
 from django.utils.translation import gettext as _
 
+from examhall.core.fastpath import release_pooled_connection
 from examhall.lockdown import selectors, signature
 from examhall.lockdown.selectors import Gate
 
@@ -208,12 +208,10 @@ async def _read_body(receive: Receive, max_body: int) -> tuple[bytes, bool]:
 def _gate_on_thread(attempt_id: uuid.UUID) -> Gate | None:
     """A cache miss, on a fast path's database thread: with a connection pool
     (PostgreSQL) the connection goes back to the pool at once, as after a save."""
-    connection = connections[DEFAULT_DB_ALIAS]
     try:
         return selectors.gate_for_attempt(attempt_id)
     finally:
-        if connection.settings_dict.get("OPTIONS", {}).get("pool"):
-            connection.close()
+        release_pooled_connection()
 
 
 async def fastpath_check(scope: Scope, receive: Receive, attempt_id_text: str, *,

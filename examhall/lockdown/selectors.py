@@ -4,15 +4,13 @@ for the client, and an attempt's environment reports."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 
+from examhall.core.ttlcache import TTLCache
 from examhall.delivery.models import Attempt
 from examhall.exams.models import Exam
 from examhall.lockdown import catalogue, signature
@@ -31,42 +29,12 @@ class Gate:
 
 
 GATE_TTL_SECONDS = 10.0
-_GATE_MAX = 8192
-_NO_GATE = object()
-
-
-class _TTLCache:
-    """A small per-process LRU with expiry: the gate asks on every request of a candidate,
-    the answer changes only when an office edits a policy (then it is cleared here; other
-    processes see the change within ``GATE_TTL_SECONDS``)."""
-
-    def __init__(self, ttl: float, size: int) -> None:
-        self._ttl, self._size = ttl, size
-        self._items: OrderedDict[tuple[str, str], tuple[float, object]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, str]) -> object | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is None or item[0] < time.monotonic():
-                return None
-            self._items.move_to_end(key)
-            return item[1]
-
-    def put(self, key: tuple[str, str], value: object) -> None:
-        with self._lock:
-            self._items[key] = (time.monotonic() + self._ttl, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-_gates = _TTLCache(GATE_TTL_SECONDS, _GATE_MAX)
-_attempt_exams = _TTLCache(24 * 3600.0, 65536)
+"""The gate asks on every request of a candidate; the answer changes only when an office
+edits a policy (then it is cleared in the saving process; others see the change within
+this time)."""
+_gates = TTLCache(GATE_TTL_SECONDS, 8192)
+# An attempt's exam never changes: kept a day (bounded).
+_attempt_exams = TTLCache(24 * 3600.0, 65536)
 
 
 def clear_gate_cache(**_kwargs: Any) -> None:
@@ -88,35 +56,22 @@ def _gate_of(policy: ClientPolicy | None) -> Gate | None:
                 min_version=signature.version_tuple(policy.min_client_version))
 
 
-def _cached(key: tuple[str, str], read: Any) -> Gate | None:
-    found = _gates.get(key)
-    if found is None:
-        found = read() or _NO_GATE
-        _gates.put(key, found)
-    return None if found is _NO_GATE else found  # type: ignore[return-value]
-
-
 def gate_for_exam_code(code: str) -> Gate | None:
     """The gate of the exam with this code (published or not), or None when plain
     browsers may take it (no policy, the client not required, no such exam)."""
-    return _cached(("code", code), lambda: _gate_of(
+    return _gates.get_or_read(("code", code), lambda: _gate_of(
         ClientPolicy.objects.filter(exam__code=code).first()))
 
 
 def gate_for_exam(exam_id: uuid.UUID) -> Gate | None:
-    return _cached(("exam", str(exam_id)), lambda: _gate_of(
+    return _gates.get_or_read(("exam", exam_id), lambda: _gate_of(
         ClientPolicy.objects.filter(exam_id=exam_id).first()))
 
 
 def _exam_of_attempt(attempt_id: uuid.UUID) -> uuid.UUID | None:
-    """An attempt's exam never changes: remembered without expiry (bounded)."""
-    key = str(attempt_id)
-    found = _attempt_exams.get(("attempt", key))
-    if found is None:
-        found = (Attempt.objects.filter(pk=attempt_id)
-                 .values_list("registration__exam_id", flat=True).first()) or _NO_GATE
-        _attempt_exams.put(("attempt", key), found)
-    return None if found is _NO_GATE else found  # type: ignore[return-value]
+    return _attempt_exams.get_or_read(attempt_id, lambda: (
+        Attempt.objects.filter(pk=attempt_id)
+        .values_list("registration__exam_id", flat=True).first()))
 
 
 def gate_for_attempt(attempt_id: uuid.UUID) -> Gate | None:
@@ -128,15 +83,12 @@ def gate_for_attempt(attempt_id: uuid.UUID) -> Gate | None:
 def cached_gate_for_attempt(attempt_id: uuid.UUID) -> tuple[bool, Gate | None]:
     """(known, gate) without touching the database: for the ASGI fast paths, which
     read the database only on a miss (off the event loop)."""
-    exam_id = _attempt_exams.get(("attempt", str(attempt_id)))
+    known, exam_id = _attempt_exams.lookup(attempt_id)
+    if not known:
+        return False, None
     if exam_id is None:
-        return False, None
-    if exam_id is _NO_GATE:
         return True, None
-    found = _gates.get(("exam", str(exam_id)))
-    if found is None:
-        return False, None
-    return True, None if found is _NO_GATE else found  # type: ignore[return-value]
+    return _gates.lookup(("exam", exam_id))
 
 
 # --- the policy document the client fetches ---------------------------------------------

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,13 +32,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from examhall.core.errors import ApplicationError, NotFound, invalid_input, not_authenticated
-from examhall.core.fastpath import DatabaseThreadPool, Send, request_language, respond_json
+from examhall.core.fastpath import (
+    DatabaseThreadPool,
+    Send,
+    release_pooled_connection,
+    request_language,
+    respond_json,
+)
+from examhall.core.ttlcache import TTLCache
 from examhall.delivery import tokens
 from examhall.lockdown import gate as client_gate
 from examhall.proctoring import images, phone_tokens, ratelimits, selectors, services
@@ -215,22 +220,15 @@ async def read_upload(scope: Scope, receive: Receive, attempt_id_text: str | Non
 # --- the work (one pool thread) ------------------------------------------------------
 
 INTERVALS_TTL_SECONDS = 60.0
-_intervals: dict[tuple[Any, str], tuple[float, int]] = {}
+_intervals = TTLCache(INTERVALS_TTL_SECONDS)
 
 
 def _interval(exam_id: Any, camera: str) -> int:
     """The camera's snapshot interval (the reply's ``next_in_seconds``), read from the
     exam's policy at most once a minute per process: an office's change reaches the
     cameras within a minute, and an upload saves a query."""
-    now = time.monotonic()
-    cached = _intervals.get((exam_id, camera))
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    interval = selectors.interval_for(selectors.policy_for(exam_id), camera)
-    if len(_intervals) > 10_000:
-        _intervals.clear()
-    _intervals[(exam_id, camera)] = (now + INTERVALS_TTL_SECONDS, interval)
-    return interval
+    return _intervals.get_or_read((exam_id, camera), lambda: selectors.interval_for(
+        selectors.policy_for(exam_id), camera))
 
 
 def _rate_request() -> HttpRequest:
@@ -273,13 +271,11 @@ def _store_on_thread(upload: Upload, language: str) -> dict[str, Any]:
     instead of being opened again for every upload. With a connection pool (PostgreSQL)
     the database connection goes back to the pool after each upload; otherwise (SQLite)
     the thread keeps it."""
-    connection = connections[DEFAULT_DB_ALIAS]
     try:
         with translation.override(language):
             return store_upload(upload)
     finally:
-        if connection.settings_dict.get("OPTIONS", {}).get("pool"):
-            connection.close()
+        release_pooled_connection()
 
 
 class SnapshotFastPath:

@@ -15,7 +15,6 @@ import datetime as dt
 import io
 import logging
 import math
-import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterable
@@ -31,6 +30,7 @@ from PIL import Image
 
 from examhall import vision
 from examhall.core import clock
+from examhall.core.ttlcache import TTLCache
 from examhall.identity import selectors as identity_selectors
 from examhall.identity.services import embedding_of
 from examhall.proctoring import images
@@ -63,20 +63,12 @@ that there is none), are read at most once a minute per process (as the upload f
 path does for the intervals): an office's change of sensitivity, of identity checks or
 of the reference photo reaches the analysis within a minute, and each analysis saves
 its queries."""
-_policies: dict[tuple[str, Any], tuple[float, Any]] = {}
+_policies = TTLCache(POLICY_TTL_SECONDS)
 
 
 def _cached(kind: str, key: Any, read: Callable[[], Any]) -> Any:
     """``read()``'s value, kept for ``POLICY_TTL_SECONDS`` in this process."""
-    now = time.monotonic()
-    cached = _policies.get((kind, key))
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    value = read()
-    if len(_policies) > 10_000:
-        _policies.clear()
-    _policies[(kind, key)] = (now + POLICY_TTL_SECONDS, value)
-    return value
+    return _policies.get_or_read((kind, key), read)
 
 
 def _monitoring_policy(exam_id: uuid.UUID) -> MonitoringPolicy:
