@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Router
 
+from examhall.core.errors import NotFound
 from examhall.delivery.api import ERRORS, attempt_auth, own_attempt
-from examhall.exams.models import Exam
+from examhall.exams import selectors as exam_selectors
 from examhall.lockdown import ratelimits, selectors, services
 from examhall.lockdown.schemas import EnvironmentReportIn, EnvironmentReportOut
 
@@ -26,9 +27,12 @@ router = Router(tags=["lockdown"])
 
 @router.get("/client/exams/{exam_code}/policy", auth=None)
 def client_policy(request: HttpRequest, exam_code: str) -> HttpResponse:
-    exam = Exam.objects.filter(code=exam_code, is_published=True).first()
-    if exam is None:
-        message = _("This exam does not exist or is not open.")
+    try:
+        exam = exam_selectors.published_exam(code=exam_code)
+    except NotFound as missing:
+        # The contract's top-level code/message (the client reads them), and the API's
+        # usual error object.
+        message = str(missing.message)
         return JsonResponse({"code": "not_found", "message": message,
                              "error": {"code": "not_found", "message": message,
                                        "details": {}}},

@@ -166,14 +166,6 @@ def report_is_fresh(report: ClientEnvironmentReport, *, policy: ClientPolicy,
     return report.received_at >= now - window
 
 
-def open_flag(*, attempt_id: uuid.UUID, flag_type: str) -> Any:
-    """The attempt's latest open flag of this type (the episode a report extends)."""
-    from examhall.proctoring.models import Flag
-
-    return (Flag.objects.filter(attempt_id=attempt_id, type=flag_type, camera="",
-                                status=Flag.Status.OPEN).order_by("-last_at").first())
-
-
 def reports_with_changes(*, attempt: Attempt, before: dt.datetime | None = None,
                          limit: int = 60) -> list[ClientEnvironmentReport]:
     """The attempt's reports in which a problem appeared or was resolved, newest first

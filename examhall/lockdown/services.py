@@ -24,6 +24,7 @@ from examhall.delivery import statemachine
 from examhall.delivery.models import Attempt, AttemptState
 from examhall.lockdown import selectors, signature
 from examhall.lockdown.models import ClientEnvironmentReport, ClientPolicy
+from examhall.proctoring import selectors as proctoring_selectors
 from examhall.proctoring import services as proctoring_services
 
 IN_EXAM_STATES = frozenset({AttemptState.IN_PROGRESS, AttemptState.PAUSED})
@@ -117,7 +118,7 @@ def _record_flags(attempt: Attempt, *, policy: ClientPolicy, current: list[Probl
     # Still there, or just gone: the episode's last time moves on (gone: it ends here).
     ongoing = {FLAG_FOR_CODE[p.code] for p in (*current, *resolved) if p.code in FLAG_FOR_CODE}
     for flag_type in sorted(ongoing - raised):
-        flag = selectors.open_flag(attempt_id=attempt.pk, flag_type=flag_type)
+        flag = proctoring_selectors.open_flag(attempt_id=attempt.pk, flag_type=flag_type)
         if flag is not None:
             proctoring_services.flag_touch(flag=flag, at=now)
 

@@ -88,6 +88,17 @@ class AnalysisLag:
     oldest_pending_seconds: float
 
 
+def open_flag(*, attempt_id: uuid.UUID, flag_type: str, camera: str = "",
+              seen_since: dt.datetime | None = None) -> Flag | None:
+    """The attempt's latest open flag of this type and camera (the episode a new finding
+    extends); with ``seen_since``, only one seen after that time."""
+    flags = Flag.objects.filter(attempt_id=attempt_id, type=flag_type, camera=camera,
+                                status=Flag.Status.OPEN)
+    if seen_since is not None:
+        flags = flags.filter(last_at__gte=seen_since)
+    return flags.order_by("-last_at").first()
+
+
 def analysis_lag() -> AnalysisLag:
     """How many snapshots wait for analysis, and how long the oldest has waited."""
     waiting = Snapshot.objects.filter(analysis_status=Snapshot.Analysis.PENDING)

@@ -12,7 +12,7 @@ from examhall.core import clock
 from examhall.delivery.models import AttemptState
 from examhall.proctoring.models import CameraPresence, Flag, MonitoringPolicy
 from examhall.proctoring.presets import PRESETS
-from examhall.proctoring.selectors import policy_for, thresholds_for
+from examhall.proctoring.selectors import open_flag, policy_for, thresholds_for
 from examhall.proctoring.services.flags import flag_raise, flag_touch
 
 
@@ -43,10 +43,9 @@ def cameras_check_lost() -> list[Flag]:
 
 
 def _flag_lost(presence: CameraPresence, now: dt.datetime, grace: dt.timedelta) -> Flag:
-    ongoing = (Flag.objects.filter(attempt_id=presence.attempt_id, type="camera_lost",
-                                   camera=presence.camera, status=Flag.Status.OPEN,
-                                   last_at__gt=presence.last_seen_at)
-               .order_by("-last_at").first())
+    ongoing = open_flag(attempt_id=presence.attempt_id, flag_type="camera_lost",
+                        camera=presence.camera,
+                        seen_since=presence.last_seen_at)
     if ongoing is not None:  # the same outage, noticed again
         return flag_touch(flag=ongoing, at=now)
     policy = policy_for(presence.attempt.registration.exam_id)

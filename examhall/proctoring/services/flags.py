@@ -12,6 +12,7 @@ from django.db import transaction
 from examhall.core.realtime import send_event_on_commit
 from examhall.delivery.models import Attempt
 from examhall.proctoring.models import Flag, Snapshot
+from examhall.proctoring.selectors import open_flag
 from examhall.proctoring.taxonomy import FLAG_TYPES
 
 EVIDENCE_MAX = 6
@@ -42,10 +43,8 @@ def flag_raise(*, attempt_id: uuid.UUID, flag_type: str, at: dt.datetime, gap_se
     kind = FLAG_TYPES[flag_type]
     with transaction.atomic():
         attempt = _lock_attempt(attempt_id)
-        flag = (Flag.objects.filter(attempt_id=attempt_id, type=flag_type, camera=camera,
-                                    status=Flag.Status.OPEN,
-                                    last_at__gte=at - dt.timedelta(seconds=gap_seconds))
-                .order_by("-last_at").first())
+        flag = open_flag(attempt_id=attempt_id, flag_type=flag_type, camera=camera,
+                         seen_since=at - dt.timedelta(seconds=gap_seconds))
         if flag is None:
             flag = Flag.objects.create(
                 attempt_id=attempt_id, type=flag_type, camera=camera, category=kind.category,
