@@ -53,8 +53,7 @@ def _summary(outcome: services.EnvironmentOutcome) -> tuple[str, str]:
     parts = []
     level = ""
     if outcome.appeared:
-        found = "; ".join(f"{p.title}: {p.advice}" if p.advice else p.title
-                          for p in outcome.appeared)
+        found = selectors.problem_lines([p.as_dict() for p in outcome.appeared])
         parts.append(_("The exam client found a new problem on your computer. %(problems)s")
                      % {"problems": found})
         if outcome.in_exam and any(p.code in services.FLAG_FOR_CODE for p in outcome.appeared):

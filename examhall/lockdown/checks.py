@@ -17,14 +17,6 @@ from examhall.exams.models import Exam
 from examhall.lockdown import selectors
 
 
-def _problem_lines(problems: list[dict]) -> str:
-    lines = []
-    for problem in problems:
-        title, advice = problem.get("title", ""), problem.get("advice", "")
-        lines.append(f"{title}: {advice}" if advice else str(title))
-    return "; ".join(lines)
-
-
 @register_check(Exam.Check.ENVIRONMENT)
 def environment_check(attempt: Attempt) -> CheckStatus:
     label = str(Exam.Check.ENVIRONMENT.label)
@@ -47,7 +39,7 @@ def environment_check(attempt: Attempt) -> CheckStatus:
     else:
         blocking = [p for p in report.problems if isinstance(p, dict) and p.get("blocking")]
         detail = _("Fix these and check again in the exam client: %(problems)s") % {
-            "problems": _problem_lines(blocking)}
+            "problems": selectors.problem_lines(blocking)}
         passed = False
     return CheckStatus(name=Exam.Check.ENVIRONMENT, label=label, passed=passed, detail=detail,
                        action_url="" if passed else reverse("lockdown:help_client"),

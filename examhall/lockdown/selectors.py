@@ -154,6 +154,15 @@ def policy_document(*, exam: Exam, links: PolicyLinks) -> dict[str, Any]:
 # --- environment reports ------------------------------------------------------------------
 
 
+def problem_lines(problems: list[dict[str, Any]]) -> str:
+    """Problems as a candidate reads them: "title: what to do; …"."""
+    lines = []
+    for problem in problems:
+        title, advice = problem.get("title", ""), problem.get("advice", "")
+        lines.append(f"{title}: {advice}" if advice else str(title))
+    return "; ".join(lines)
+
+
 def latest_report(*, attempt: Attempt) -> ClientEnvironmentReport | None:
     return (ClientEnvironmentReport.objects.filter(attempt=attempt)
             .order_by("-received_at").first())
