@@ -81,10 +81,10 @@ JPEG_SIGNATURE = b"\xff\xd8\xff"
 class Picture:
     """A snapshot's pixels, decoded at most once per size asked for.
 
-    A stored snapshot is a JPEG (the upload re-encodes every picture): a smaller copy
-    is decoded at a reduced DCT scale (Pillow's ``draft``: a 640×480 picture at 320 px
-    in well under a millisecond instead of about two), then brought down to the size
-    asked for. Anything else (an array, another format) goes through the vision
+    A stored snapshot is a JPEG (the upload keeps a plain JPEG without its metadata and
+    re-encodes anything else): a smaller copy is decoded at a reduced DCT scale
+    (Pillow's ``draft``: a 640×480 picture at 320 px in well under a millisecond instead
+    of about two), then brought down to the size asked for. Anything else (an array, another format) goes through the vision
     package's decoder."""
 
     def __init__(self, source: bytes | np.ndarray) -> None:
