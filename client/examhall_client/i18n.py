@@ -171,35 +171,80 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "gui.enter_exam": {ZH: "进入考试", EN: "Enter exam"},
     "gui.quit": {ZH: "退出", EN: "Quit"},
     "gui.retry": {ZH: "重试", EN: "Try again"},
-    "gui.download": {ZH: "下载新版本", EN: "Download the new version"},
-    "gui.checking": {ZH: "正在检测…", EN: "Checking…"},
     "gui.loading_policy": {ZH: "正在连接考试服务器…", EN: "Connecting to the exam server…"},
     "gui.outdated": {
         ZH: "客户端版本过低，请下载新版本",
         EN: "This client is too old, please download the new version",
     },
     "gui.unreachable": {ZH: "无法连接考试服务器", EN: "The exam server cannot be reached"},
-    "gui.passed_heading": {
-        ZH: "考试环境检测通过",
-        EN: "Your computer is ready for the exam",
+    "gui.checking": {
+        ZH: "正在检测考试环境…",
+        EN: "Checking your computer…",
     },
-    "gui.passed_text": {
-        ZH: "所有检测项均已通过，可以进入考试。",
+    "gui.check_title": {
+        ZH: "考试环境检测",
+        EN: "Environment check",
+    },
+    "gui.check_intro": {
+        ZH: "进入考试前，请按提示处理下列问题。全部检测通过后才能进入考试。",
+        EN: "Before you enter the exam, fix the problems listed below. You can enter the "
+        "exam once every check passes.",
+    },
+    "gui.all_passed": {
+        ZH: "检测通过，可以进入考试。",
         EN: "Every check passed. You may enter the exam.",
     },
-    "gui.failed_heading": {
-        ZH: "请先处理以下问题",
-        EN: "Please fix the following first",
+    "gui.some_failed": {
+        ZH: "有 {n} 项需要处理。处理后请点击“重新检测”。",
+        EN: "{n} item(s) need your attention. Fix them, then choose “Check again”.",
     },
-    "gui.failed_text": {
-        ZH: "处理完成后点击“重新检测”。全部通过后才能进入考试。",
-        EN: "Then press \"Check again\". You can enter the exam once every check passes.",
+    "gui.what_to_do": {
+        ZH: "处理方法：",
+        EN: "What to do: ",
     },
-    "gui.warnings_heading": {ZH: "请注意", EN: "Please note"},
-    "gui.confirm_quit_title": {ZH: "退出考试客户端", EN: "Quit the exam client"},
-    "gui.confirm_quit_text": {
-        ZH: "考试尚未结束。确定要退出考试客户端吗？",
-        EN: "The exam is not finished. Do you really want to quit the exam client?",
+    "gui.warning_only": {
+        ZH: "提示（不影响进入考试）",
+        EN: "Notice (does not block entry)",
+    },
+    "gui.version": {
+        ZH: "客户端版本 {version}",
+        EN: "Client version {version}",
+    },
+    "gui.server": {
+        ZH: "考试服务器 {server}",
+        EN: "Exam server {server}",
+    },
+    "gui.unreachable_body": {
+        ZH: "请检查网络连接后点击“重试”。如果问题持续，请联系考点工作人员。",
+        EN: "Check your network connection, then choose “Try again”. If the problem "
+        "persists, ask the exam staff.",
+    },
+    "gui.outdated_title": {
+        ZH: "请更新考试客户端",
+        EN: "Please update the exam client",
+    },
+    "gui.outdated_body": {
+        ZH: "本场考试需要 {required} 或更高版本的考试客户端，当前版本为 {current}。"
+        "请从下面的地址下载并安装新版本：",
+        EN: "This exam needs exam client {required} or later; this one is {current}. "
+        "Download and install the new version from:",
+    },
+    "gui.confirm_quit_title": {
+        ZH: "退出考试客户端？",
+        EN: "Quit the exam client?",
+    },
+    "gui.confirm_quit_body": {
+        ZH: "考试尚未结束。退出后考试计时不会暂停，监考员会看到您离开了考试。确定要退出吗？",
+        EN: "The exam is not over. Its time keeps running and the proctor will see that "
+        "you left. Quit anyway?",
+    },
+    "gui.confirm_quit_yes": {
+        ZH: "退出",
+        EN: "Quit",
+    },
+    "gui.confirm_quit_no": {
+        ZH: "继续考试",
+        EN: "Back to the exam",
     },
 }
 
