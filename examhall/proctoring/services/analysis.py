@@ -84,8 +84,8 @@ class Picture:
     A stored snapshot is a JPEG (the upload keeps a plain JPEG without its metadata and
     re-encodes anything else): a smaller copy is decoded at a reduced DCT scale
     (Pillow's ``draft``: a 640×480 picture at 320 px in well under a millisecond instead
-    of about two), then brought down to the size asked for. Anything else (an array, another format) goes through the vision
-    package's decoder."""
+    of about two), then brought down to the size asked for. Anything else (an array,
+    another format) goes through the vision package's decoder."""
 
     def __init__(self, source: bytes | np.ndarray) -> None:
         self._source = source
