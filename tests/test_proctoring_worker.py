@@ -93,6 +93,9 @@ def _someone_waits_for_a_lock() -> bool:
         return cursor.fetchone()[0] > 0
 
 
+VISIBILITY_TIMEOUT = 2.0
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql",
                     reason="holds a row lock to catch the worker mid-task")
 def test_a_worker_killed_mid_task_loses_nothing_the_task_is_delivered_again():
@@ -103,14 +106,18 @@ def test_a_worker_killed_mid_task_loses_nothing_the_task_is_delivered_again():
     # Hold the attempt's row lock: the first worker's analysis stops at writing its flag.
     with transaction.atomic():
         Attempt.objects.select_for_update().get(pk=client.attempt_id)
-        with celery_worker("killed", visibility_timeout=2) as first:
+        with celery_worker("killed", visibility_timeout=VISIBILITY_TIMEOUT) as first:
             assert _wait_for(_someone_waits_for_a_lock, first), "the task never started"
             os.kill(first.pid, signal.SIGKILL)
             first.wait(timeout=15)
     snapshot.refresh_from_db()
     assert snapshot.analysis_status == "pending"  # the killed task's work was rolled back
 
-    with celery_worker("redelivered", visibility_timeout=2) as second:
+    # kombu's Redis transport gives back unacknowledged messages older than the
+    # visibility timeout when a worker starts, then only every tenth 10-second tick
+    # (100 s): the second worker must start once the killed one's message is older.
+    time.sleep(VISIBILITY_TIMEOUT + 0.5)
+    with celery_worker("redelivered", visibility_timeout=VISIBILITY_TIMEOUT) as second:
         assert _wait_for(_analysed, second)
 
     flag = Flag.objects.get()
