@@ -1,8 +1,8 @@
 """On the service profile (`make test-services`: Redis), a websocket consumer's
 channel survives a quiet spell longer than redis-py 8's default 5-second socket
-timeout: the Redis channel layer is configured with a longer one
-(config/settings/base.py). With the default, ``receive`` raised ``TimeoutError``
-after 5 s without a message and the consumer's socket was closed."""
+timeout: the Redis channel layer's connections have no read timeout
+(config/settings/base.py). With the default, the list layer's ``receive`` raised
+``TimeoutError`` after 5 s without a message and the consumer's socket was closed."""
 
 from __future__ import annotations
 

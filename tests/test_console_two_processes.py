@@ -1,6 +1,6 @@
 """On the service profile (`make test-services`: PostgreSQL + Redis), the console works
 across processes: a proctor's websocket held by one uvicorn process hears what a
-candidate does through another (the Redis channel layer carries the event)."""
+candidate does through another (the Redis pub/sub channel layer carries the event)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from tests.servers import ROOT, uvicorn_server
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
-        not settings.CHANNEL_LAYERS["default"]["BACKEND"].endswith("RedisChannelLayer"),
+        not settings.CHANNEL_LAYERS["default"]["BACKEND"].startswith("channels_redis"),
         reason="no Redis: one process, in-memory channel layer"),
 ]
 

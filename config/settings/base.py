@@ -110,11 +110,17 @@ if ENV.redis_url:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s a
-            # consumer's BZPOPMIN blocks for: a socket idle for 5 s then dies with
-            # TimeoutError (channels_redis issue 422). No read timeout, as in redis-py 7
-            # (a finite one above 5 s hung the websocket tests at teardown).
+            # Redis pub/sub (ADR 0013): each process holds one subscribed connection and
+            # fans messages out to its own sockets, as they are pushed. The list-based
+            # RedisChannelLayer polled one message at a time per process (three round
+            # trips each) and dropped group messages once 100 waited: under upload load
+            # the console's events arrived seconds late or never (docs/performance.md).
+            # Delivery is at most once, to whoever is connected: every consumer re-reads
+            # its state over HTTP after a reconnect, so nothing durable rides on it.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # redis-py 8 reads with a 5 s socket timeout by default: a connection idle
+            # for longer died with TimeoutError (channels_redis issue 422). No read
+            # timeout on the layer's connections, as in redis-py 7.
             "CONFIG": {"hosts": [{"address": ENV.redis_url, "socket_timeout": None}]},
         }
     }
