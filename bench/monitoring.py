@@ -11,6 +11,7 @@ snapshot at the end. Goal at 1,000 candidates with two worker processes: upload 
 
     .venv/bin/python bench/monitoring.py [--candidates 1000] [--duration 40]
                                          [--analysis-workers 2] [--quick | --full]
+                                         [--profile DIR]
 
 ``make bench`` runs the default (1,000 candidates for 40 s: about 4 minutes with the
 sign-ins); ``--full`` runs 200, 500 and 1,000 for 60 s each (about 10 minutes).
@@ -246,6 +247,8 @@ async def run(n: int, args: argparse.Namespace, frames: dict[str, list[bytes]]) 
                 pool.put_nowait(MultipartConnection(server.port))
             bodies = {camera: [multipart(frame, camera) for frame in frames[camera]]
                       for camera in frames}
+            profiler = c.start_profile(server, f"monitoring-{n}", args.duration,
+                                       args.profile)
             try:
                 await asyncio.wait_for(asyncio.gather(*(
                     upload_loop(pool, cand, camera, bodies[camera], t0, args.duration, rng,
@@ -257,6 +260,7 @@ async def run(n: int, args: argparse.Namespace, frames: dict[str, list[bytes]]) 
             finally:
                 while not pool.empty():
                     pool.get_nowait().close()
+                c.finish_profile(profiler)
             result.seconds = time.monotonic() - begin
             result.worker_cores = [(c.process_cpu_s(w.pid) - before) / result.seconds
                                    for w, before in zip(workers, cpu_before, strict=True)]
@@ -320,6 +324,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=128,
                         help="keep-alive connections the simulated candidates share")
     parser.add_argument("--quick", action="store_true", help="50 candidates, 30 s")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="folder for a py-spy profile of one uvicorn worker (GIL "
+                             "holder, folded stacks) and a `top` taken mid-run")
     parser.add_argument("--full", action="store_true", help="200, 500 and 1,000; 60 s each")
     parser.add_argument("--app", default="config.asgi:application",
                         help="the ASGI application uvicorn serves")
