@@ -314,11 +314,17 @@ def analyse_snapshot(snapshot_id: uuid.UUID) -> Snapshot:
 
 
 def analysis_run(*, snapshot_id: uuid.UUID) -> str:
-    """Analyse a queued snapshot, unless a newer one of the same camera waits too:
-    then analysis is behind, and this one is skipped for the newer one. The status.
+    """Analyse a queued snapshot; the status it ends with.
 
-    One query tells both (the snapshot, and the newest pending one of its camera): a
-    backlog skips more snapshots than it analyses."""
+    When a newer snapshot of the same camera waits too, analysis is behind: the newest
+    one is analysed now in this one's place, and this one and any other older pending
+    ones of the camera are marked skipped (``superseded_by`` the newest). Skipping
+    alone — leaving the newer one to its own turn in the queue — starved a camera as
+    soon as the queue's lag exceeded its interval: by the time the newer one's turn
+    came, a newer one still was waiting, and so on (docs/performance.md). The newest's
+    own task later finds it done and costs one read.
+
+    One query tells both (the snapshot, and the newest pending one of its camera)."""
     newer = (Snapshot.objects.filter(attempt_id=OuterRef("attempt_id"),
                                      camera=OuterRef("camera"), analysis_status=PENDING,
                                      taken_at__gt=OuterRef("taken_at"))
@@ -326,11 +332,19 @@ def analysis_run(*, snapshot_id: uuid.UUID) -> str:
     snapshot = _snapshots().annotate(newer_pending=Subquery(newer)).get(pk=snapshot_id)
     if snapshot.analysis_status != PENDING:
         return snapshot.analysis_status
-    if snapshot.newer_pending is not None:
-        _mark(snapshot_id, Snapshot.Analysis.SKIPPED,
-              {"superseded_by": str(snapshot.newer_pending)})
-        return Snapshot.Analysis.SKIPPED
-    return _analyse(snapshot).analysis_status
+    if snapshot.newer_pending is None:
+        return _analyse(snapshot).analysis_status
+    try:
+        newest = _snapshots().get(pk=snapshot.newer_pending)
+    except Snapshot.DoesNotExist:  # purged in between: analyse this one after all
+        return _analyse(snapshot).analysis_status
+    Snapshot.objects.filter(attempt_id=newest.attempt_id, camera=newest.camera,
+                            analysis_status=PENDING, taken_at__lt=newest.taken_at).update(
+        analysis_status=Snapshot.Analysis.SKIPPED,
+        analysis={"superseded_by": str(newest.pk)}, analysed_at=clock.now())
+    if newest.analysis_status == PENDING:
+        _analyse(newest)
+    return Snapshot.Analysis.SKIPPED
 
 
 def analysis_plan(*, snapshot_ids: Iterable[uuid.UUID] | None = None,

@@ -247,14 +247,46 @@ def test_a_backlog_is_worked_off_newest_first_and_older_snapshots_are_skipped():
     assert selectors.analysis_lag().pending == 0
 
 
-def test_a_queued_snapshot_is_skipped_when_a_newer_one_of_its_camera_waits():
+def test_a_queued_snapshot_is_skipped_for_the_newest_of_its_camera_analysed_in_its_place():
     _exam, [client] = started_attempt()
-    older = _stored(client, frame("obama"))
+    oldest = _stored(client, frame("obama"))
     clock.shift(dt.timedelta(seconds=15))
-    newer = _stored(client, frame("obama2"))
+    middle = _stored(client, frame("obama2"))
+    clock.shift(dt.timedelta(seconds=15))
+    newest = _stored(client, two_faces())
+    phone = _stored(client, frame("obama"), camera="phone")
 
-    assert services.analysis_run(snapshot_id=older.pk) == "skipped"
-    assert services.analysis_run(snapshot_id=newer.pk) == "done"
+    assert services.analysis_run(snapshot_id=oldest.pk) == "skipped"
+
+    statuses = dict(Snapshot.objects.values_list("pk", "analysis_status"))
+    assert [statuses[s.pk] for s in (oldest, middle, newest, phone)] == [
+        "skipped", "skipped", "done", "pending"]
+    assert Snapshot.objects.get(pk=middle.pk).analysis == {"superseded_by": str(newest.pk)}
+    assert _flag_types() == ["several_faces"]  # the newest picture's finding
+    # their own tasks, later, find nothing left to do
+    assert services.analysis_run(snapshot_id=middle.pk) == "skipped"
+    assert services.analysis_run(snapshot_id=newest.pk) == "done"
+    assert Flag.objects.get().count == 1
+
+
+def test_a_queue_lagging_more_than_the_interval_still_analyses_every_camera():
+    """With the queue's lag above the camera's interval, each task's turn comes when a
+    newer picture already waits. A turn must then analyse the newest picture, not skip
+    for a newer one whose own turn would find a newer one again (nothing analysed)."""
+    _exam, [client] = started_attempt()
+    queue = [_stored(client, frame("obama"))]
+    age_of_newest_analysed = []
+    for name in ["obama2", "obama3", "obama", "obama2"]:
+        clock.shift(dt.timedelta(seconds=15))
+        queue.append(_stored(client, frame(name)))  # uploaded before the previous one's turn
+        services.analysis_run(snapshot_id=queue.pop(0).pk)
+        newest = (Snapshot.objects.filter(analysis_status="done")
+                  .order_by("-taken_at").values_list("taken_at", flat=True).first())
+        age_of_newest_analysed.append(newest and round((clock.now() - newest).total_seconds()))
+
+    # every other turn analyses the picture just uploaded; the turn between is the
+    # analysed picture's own task, which finds it done
+    assert age_of_newest_analysed == [0, 15, 0, 15]
 
 
 def test_the_analysis_lag_is_the_age_of_the_oldest_pending_snapshot():
