@@ -1,21 +1,33 @@
 """Real-time messages, sent only after the surrounding transaction commits.
 
-Inside the ASGI server, publishing is fire-and-forget on the server's own event loop
-(``serve_events_from`` is called at lifespan startup): ``async_to_sync`` per event — a
-new loop, a new thread and a new Redis connection each time, from the upload threads —
-cost 6–7 ms of CPU per event on the snapshot upload path (docs/performance.md, "Proctor
-console"). Elsewhere (a Celery worker, a command, tests driving consumers directly) the
-event is sent with ``async_to_sync``. A long-lived publisher loop for the workers was
-tried and left out: with the Redis layer it hung the websocket tests that share the
-layer between loops.
+How an event leaves the process depends on the channel layer:
+
+- **Redis pub/sub** (the production profile, ADR 0013): a daemon thread per process
+  publishes straight to Redis, everything that has gathered in one pipeline (one round
+  trip), with a plain redis-py client. No event loop is involved: the console benchmark
+  at 2,500 candidates showed events published one at a time on uvicorn's loop (the
+  layer sends them one after the other under a lock, each waiting for its answer)
+  falling seconds behind while the loop was busy serving uploads and sockets
+  (docs/performance.md). Celery workers and commands publish the same way.
+- **Any other layer** (the in-memory one of the embedded profile, which lives on one
+  event loop): inside the ASGI server the event is scheduled on the server's own loop
+  (``serve_events_from`` is called at lifespan start-up); elsewhere it is sent with
+  ``async_to_sync``.
+
+Either way a failure is logged, never raised: consumers re-read their state after a
+reconnect, so an event is a prompt, never the only record.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import logging
-from collections.abc import Coroutine
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -28,9 +40,136 @@ _server_loop: asyncio.AbstractEventLoop | None = None
 
 
 def serve_events_from(loop: asyncio.AbstractEventLoop | None) -> None:
-    """Publish on ``loop`` (the ASGI server's loop) from now on; None stops it."""
+    """Publish on ``loop`` (the ASGI server's loop) from now on; None stops it. Used
+    only with a channel layer that is not Redis pub/sub."""
     global _server_loop
     _server_loop = loop
+
+
+class RedisGroupPublisher:
+    """Sends group messages of a ``RedisPubSubChannelLayer`` from a thread of its own.
+
+    It writes what the layer's own ``group_send`` writes — ``PUBLISH
+    <prefix>__group__<group> <layer.serialize(message)>`` on the group's shard — so
+    that the layer's subscribers in every process receive it as usual; only the sending
+    differs: batched, pipelined, and off the event loops."""
+
+    def __init__(self, *, hosts: list[dict[str, Any]], prefix: str,
+                 serialize: Callable[[dict[str, Any]], bytes]) -> None:
+        self._hosts = hosts
+        self._prefix = prefix
+        self._serialize = serialize
+        self._pending: deque[tuple[str, dict[str, Any]]] = deque()
+        self._wake = threading.Event()
+        self._start_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._owner_pid = 0
+        self._clients: dict[int, Any] = {}
+
+    @classmethod
+    def for_layer(cls, layer: Any) -> RedisGroupPublisher | None:
+        """A publisher for ``layer`` if it is channels_redis's pub/sub layer, else None."""
+        try:
+            from channels_redis.pubsub import RedisPubSubChannelLayer
+            from channels_redis.utils import decode_hosts
+        except ImportError:
+            return None
+        if not isinstance(layer, RedisPubSubChannelLayer):
+            return None
+        options = layer._kwargs  # the layer's CONFIG: hosts, prefix
+        return cls(hosts=decode_hosts(options.get("hosts")),
+                   prefix=options.get("prefix", "asgi"), serialize=layer.serialize)
+
+    def publish(self, group: str, message: dict[str, Any]) -> None:
+        """Queue ``message`` for ``group``; sent within a round trip to Redis."""
+        self._pending.append((group, message))
+        self._ensure_thread()
+        self._wake.set()
+
+    def flush(self) -> int:
+        """Send what has gathered now, from the calling thread; how many were sent."""
+        batch: list[tuple[str, dict[str, Any]]] = []
+        while self._pending:
+            try:
+                batch.append(self._pending.popleft())
+            except IndexError:
+                break
+        if not batch:
+            return 0
+        from channels_redis.utils import _consistent_hash
+
+        pipelines: dict[int, Any] = {}
+        for group, message in batch:
+            channel = f"{self._prefix}__group__{group}"
+            shard = _consistent_hash(channel, len(self._hosts))
+            if shard not in pipelines:
+                pipelines[shard] = self._client(shard).pipeline(transaction=False)
+            pipelines[shard].publish(channel, self._serialize(message))
+        sent = 0
+        for shard, pipeline in pipelines.items():
+            count = len(pipeline)
+            try:
+                pipeline.execute()
+                sent += count
+            except Exception:
+                logger.exception("could not publish %d events to Redis", count)
+                self._clients.pop(shard, None)  # a fresh connection next time
+        return sent
+
+    def _client(self, shard: int) -> Any:
+        client = self._clients.get(shard)
+        if client is None:
+            import redis
+
+            host = dict(self._hosts[shard])
+            address = host.pop("address", None)
+            client = (redis.Redis.from_url(address, **host) if address is not None
+                      else redis.Redis(**host))
+            self._clients[shard] = client
+        return client
+
+    def _ensure_thread(self) -> None:
+        thread = self._thread
+        if thread is not None and thread.is_alive() and self._owner_pid == os.getpid():
+            return
+        with self._start_lock:
+            if (self._thread is None or not self._thread.is_alive()
+                    or self._owner_pid != os.getpid()):
+                self._owner_pid = os.getpid()  # a forked child starts its own
+                self._clients = {}
+                self._thread = threading.Thread(target=self._run, daemon=True,
+                                                name="examhall-event-publisher")
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:  # the thread must survive anything
+                logger.exception("event publisher failed")
+
+
+_publishers: dict[int, RedisGroupPublisher | None] = {}
+
+
+def _publisher_for(layer: Any) -> RedisGroupPublisher | None:
+    key = id(layer)
+    if key not in _publishers:
+        _publishers[key] = RedisGroupPublisher.for_layer(layer)
+    return _publishers[key]
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    """A command or a worker that exits right after publishing still sends."""
+    for publisher in list(_publishers.values()):
+        if publisher is not None:
+            try:
+                publisher.flush()
+            except Exception:
+                logger.exception("could not publish the last events at exit")
 
 
 def _log_failure(kind: object, group: str) -> Any:
@@ -58,6 +197,10 @@ def publish(group: str, event: dict[str, Any]) -> None:
     message = {"type": "examhall.event", **event}
     kind = event.get("kind")
     try:
+        direct = _publisher_for(layer)
+        if direct is not None:
+            direct.publish(group, message)
+            return
         server = _server_loop
         if server is not None and server.is_running():
             _schedule(server, layer.group_send(group, message), kind, group)
