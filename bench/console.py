@@ -14,8 +14,8 @@ measured in the same run: the bare Redis channel layer, ``group_send`` in one pr
     .venv/bin/python bench/console.py [--layouts 50x10,10x50] [--duration 30]
     .venv/bin/python bench/console.py --proctors 50 --per-room 50   # the 2,500
     .venv/bin/python bench/console.py --quick                        # 5 × 10, 20 s
-    .venv/bin/python bench/console.py --settings bench.whatif_pubsub  # what-if: pub/sub layer
-    .venv/bin/python bench/console.py --app bench.whatif_publisher:application  # kept loop
+    .venv/bin/python bench/console.py --analysis-workers 0           # analysis elsewhere
+    .venv/bin/python bench/console.py --settings MODULE --app MODULE:APP  # a what-if
 
 The default (50 proctors × 10 candidates, then 10 × 50: 500 candidates, signed in once,
 re-arranged into rooms between the two) takes about 3 minutes. 2,500 candidates do
@@ -419,10 +419,9 @@ def main() -> None:
                         help="keep-alive connections the simulated candidates share")
     parser.add_argument("--quick", action="store_true", help="5 proctors × 10, 20 s")
     parser.add_argument("--settings", default=m.ENV["DJANGO_SETTINGS_MODULE"],
-                        help="the server's settings module (what-ifs: bench.whatif_pubsub)")
+                        help="the server's settings module (for a what-if)")
     parser.add_argument("--app", default="config.asgi:application",
-                        help="the ASGI application uvicorn serves (what-ifs: "
-                             "bench.whatif_publisher:application)")
+                        help="the ASGI application uvicorn serves (for a what-if)")
     args = parser.parse_args()
     m.ENV["DJANGO_SETTINGS_MODULE"] = args.settings
     os.environ.update(m.ENV)  # channel_layer() reads the server's settings
