@@ -19,10 +19,12 @@ _lowered = threading.local()
 
 def _run_below_requests() -> None:
     """Once per worker thread: analysis runs at a lower CPU priority than the web
-    requests sharing the machine (``worker.lower_priority``)."""
+    requests sharing the machine (``worker.lower_priority``; and, for a worker in a
+    session of its own, the session's: ``worker.lower_session_priority``)."""
     if not getattr(_lowered, "done", False):
         _lowered.done = True
         worker.lower_priority()
+        worker.lower_session_priority()
 
 
 @shared_task(name="examhall.proctoring.tasks.analyse_snapshot", acks_late=True,
