@@ -7,6 +7,7 @@ import threading
 import uuid
 
 from celery import shared_task
+from django.conf import settings
 
 from examhall.proctoring import services, worker
 from examhall.proctoring.models import Snapshot
@@ -24,7 +25,8 @@ def _run_below_requests() -> None:
     if not getattr(_lowered, "done", False):
         _lowered.done = True
         worker.lower_priority()
-        worker.lower_session_priority()
+        if not settings.CELERY_TASK_ALWAYS_EAGER:  # a real worker, not the web process
+            worker.lower_session_priority()
 
 
 @shared_task(name="examhall.proctoring.tasks.analyse_snapshot", acks_late=True,

@@ -77,12 +77,16 @@ def lower_session_priority() -> int | None:
     ``setsid``, the benchmark) gets as much CPU as uvicorn's session whatever the nice
     of its threads — measured at 2,500 candidates: niced analysis workers took 0.64 of
     the 2 cores while uploads queued. So the session's autogroup nice is raised to
-    ``EXAMHALL_ANALYSIS_NICE`` as well (never lowered: setting it is idempotent). Only
-    for a process that leads its own session — a Celery worker — never for a web
-    server's in-process analysis thread, whose session holds the web server too. The
-    new autogroup nice, or None (no autogroup, not a session leader, not allowed)."""
+    ``EXAMHALL_ANALYSIS_NICE`` as well (never lowered: setting it is idempotent).
+
+    Call it only in a Celery worker (its tasks do): it acts when this process leads its
+    session, or its parent does (a child of Celery's prefork pool), i.e. when the
+    session is the worker's own — never the web server's, whose in-process analysis
+    thread uses ``lower_priority`` alone. The new autogroup nice, or None (no autogroup,
+    a session that is not the worker's, not allowed)."""
     step = int(getattr(settings, "EXAMHALL_ANALYSIS_NICE", ANALYSIS_NICE))
-    if step <= 0 or not hasattr(os, "getsid") or os.getsid(0) != os.getpid():
+    if (step <= 0 or not hasattr(os, "getsid")
+            or os.getsid(0) not in (os.getpid(), os.getppid())):
         return None
     try:
         with open(AUTOGROUP) as current:  # e.g. "/autogroup-85 nice 0"
