@@ -62,6 +62,9 @@ def _strings() -> dict[str, str]:
         "alertFlag": _("{name}: {flag}"), "alertHand": _("{name} raised a hand: {body}"),
         "alertHandWaiting": _("{name} waits for an answer ({count} messages)"),
         "alertReentry": _("{name} asks to sign in again"),
+        "alertEnvironment": _("{name}'s exam client found: {problems}"),
+        "alertEnvironmentClear": _("{name}'s computer passes the exam client's check "
+                                   "again"),
         "alertAck": _("{name} read your message"),
         "alertCameraLost": _("{name}: {camera} camera lost"),
         "alertBroadcast": _("Message sent to {count} candidates"),

@@ -404,6 +404,18 @@ function onEvent(event) {
       addAlert('warning', format(t.alertReentry, { name: data.candidate }), id);
       order = true;
       break;
+    case 'lockdown.environment': {
+      // The exam client's re-check found something new, or what it found is gone
+      // (during the exam the findings also come as flags).
+      const appeared = (event.appeared || []).map((problem) => problem.title).filter(Boolean);
+      if (appeared.length) {
+        addAlert('warning', format(t.alertEnvironment,
+          { name: data.candidate, problems: appeared.join(' · ') }), id);
+      } else if (event.passed) {
+        addAlert('success', format(t.alertEnvironmentClear, { name: data.candidate }), id);
+      }
+      return;
+    }
     default:
       return;
   }

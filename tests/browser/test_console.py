@@ -386,3 +386,38 @@ def test_a_camera_that_goes_silent_turns_lost_on_the_tile_and_in_the_feed(
     expect(page.locator("#alert-feed .eh-alert-warning").first).to_contain_text(
         registration.candidate.name)
     context.close()
+
+
+def test_the_exam_clients_findings_and_their_clearing_reach_the_feed(
+        browser, server_url, django_user_model):
+    from examhall.lockdown.models import ClientPolicy
+    from examhall.lockdown.tests.helpers import WECHAT, report
+
+    exam, _subject, _session, room, [(registration, id_number)] = factories.make_sitting(
+        questions=1)
+    ClientPolicy.objects.create(exam=exam, requires_client=False)  # a mock exam
+    client = CandidateClient(registration, id_number)
+    assert client.login().status_code == 200
+    client.start()
+    proctor = django_user_model.objects.create_user("proctor-t", password="pw-proctor-t",
+                                                    is_staff=True)
+    proctor.user_permissions.add(Permission.objects.get(codename="proctor_rooms"))
+    room.proctors.add(proctor)
+    context, page = proctor_page(browser, server_url)
+    page.goto(f"{server_url}/console/rooms/{room.pk}/")
+    expect(page.locator("#connection")).to_have_attribute("data-status", "live")
+
+    def send(body: dict[str, Any]) -> None:
+        response = httpx.post(
+            f"{server_url}/api/attempts/{client.attempt_id}/client-environment", json=body,
+            headers={"Authorization": f"Bearer {client.token}"}, timeout=20)
+        assert response.status_code == 200, response.text
+
+    name = registration.candidate.name
+    send(report(problems=[WECHAT]))
+    expect(page.locator("#alert-feed .eh-alert-warning").first).to_contain_text(
+        f"{name}'s exam client found: WeChat / 微信")
+    send(report())
+    expect(page.locator("#alert-feed .eh-alert-success").first).to_contain_text(
+        f"{name}'s computer passes the exam client's check again")
+    context.close()
