@@ -68,15 +68,21 @@ class Candidate:
         self._post(f"/messages/{message_id}/ack", json={})
 
 
+def a_proctor_of(room: Any, django_user_model: Any) -> Any:
+    """The proctor "proctor-t" (password "pw-proctor-t"), assigned to ``room``."""
+    proctor = django_user_model.objects.create_user("proctor-t", password="pw-proctor-t",
+                                                    is_staff=True)
+    proctor.user_permissions.add(Permission.objects.get(codename="proctor_rooms"))
+    room.proctors.add(proctor)
+    return proctor
+
+
 def a_room_of_eight(django_user_model: Any) -> tuple[Any, list[CandidateClient], Any]:
     """An exam that needs a proctor's admission; eight candidates: five admitted and
     in the exam, one signed in (still checking), two not signed in yet."""
     _exam, _subject, _session, room, people = factories.make_sitting(
         questions=2, candidates=len(NAMES), required_checks=["admission"])
-    proctor = django_user_model.objects.create_user("proctor-t", password="pw-proctor-t",
-                                                    is_staff=True)
-    proctor.user_permissions.add(Permission.objects.get(codename="proctor_rooms"))
-    room.proctors.add(proctor)
+    proctor = a_proctor_of(room, django_user_model)
     clients = []
     for index, ((registration, id_number), name) in enumerate(zip(people, NAMES, strict=True)):
         registration.candidate.name = name
@@ -295,10 +301,7 @@ def test_a_room_of_fifty_fits_a_full_hd_screen_seven_or_eight_tiles_a_row(
     for n in range(49):
         factories.make_registration(exam=exam, subject=subject, session=session, room=room,
                                     name=NAMES[n % len(NAMES)])
-    proctor = django_user_model.objects.create_user("proctor-t", password="pw-proctor-t",
-                                                    is_staff=True)
-    proctor.user_permissions.add(Permission.objects.get(codename="proctor_rooms"))
-    room.proctors.add(proctor)
+    a_proctor_of(room, django_user_model)
     context, page = proctor_page(browser, server_url)
     page.goto(f"{server_url}/console/rooms/{room.pk}/")
     expect(page.locator(".eh-tile")).to_have_count(50)
@@ -328,11 +331,8 @@ def test_the_proctor_reviews_an_identity_from_the_tile(
     assert client.login().status_code == 200
     assert identity_try(client, [frame("obama")]).status_code == 200
     assert client.post("/checks").json()["state"] == "identity_review"  # no enrolled photo
-    proctor = django_user_model.objects.create_user("proctor-t", password="pw-proctor-t",
-                                                    is_staff=True)
-    proctor.user_permissions.add(*Permission.objects.filter(
-        codename__in=["proctor_rooms", "review_identity"]))
-    room.proctors.add(proctor)
+    proctor = a_proctor_of(room, django_user_model)
+    proctor.user_permissions.add(Permission.objects.get(codename="review_identity"))
     context, page = proctor_page(browser, server_url)
     page.goto(f"{server_url}/console/rooms/{room.pk}/")
     expect(tile(page, client.attempt_id)).to_have_attribute("data-state", "identity_review")
@@ -370,10 +370,7 @@ def test_a_camera_that_goes_silent_turns_lost_on_the_tile_and_in_the_feed(
     assert client.login().status_code == 200
     client.start()
     candidate = Candidate(server_url, client)
-    proctor = django_user_model.objects.create_user("proctor-t", password="pw-proctor-t",
-                                                    is_staff=True)
-    proctor.user_permissions.add(Permission.objects.get(codename="proctor_rooms"))
-    room.proctors.add(proctor)
+    a_proctor_of(room, django_user_model)
     context, page = proctor_page(browser, server_url)
     page.goto(f"{server_url}/console/rooms/{room.pk}/")
     pc = tile(page, client.attempt_id).locator('[data-camera="pc"]')
@@ -399,10 +396,7 @@ def test_the_exam_clients_findings_and_their_clearing_reach_the_feed(
     client = CandidateClient(registration, id_number)
     assert client.login().status_code == 200
     client.start()
-    proctor = django_user_model.objects.create_user("proctor-t", password="pw-proctor-t",
-                                                    is_staff=True)
-    proctor.user_permissions.add(Permission.objects.get(codename="proctor_rooms"))
-    room.proctors.add(proctor)
+    a_proctor_of(room, django_user_model)
     context, page = proctor_page(browser, server_url)
     page.goto(f"{server_url}/console/rooms/{room.pk}/")
     expect(page.locator("#connection")).to_have_attribute("data-status", "live")
