@@ -2,12 +2,12 @@
 
 How an event leaves the process depends on the channel layer:
 
-- **Redis pub/sub** (the production profile, ADR 0013): a daemon thread per process
-  publishes straight to Redis, everything that has gathered in one pipeline (one round
-  trip), with a plain redis-py client. No event loop is involved: the console benchmark
-  at 2,500 candidates showed events published one at a time on uvicorn's loop (the
-  layer sends them one after the other under a lock, each waiting for its answer)
-  falling seconds behind while the loop was busy serving uploads and sockets
+- **Redis pub/sub** (the production profile, ADR 0013): a sender thread per process
+  (``core.batching``) publishes straight to Redis, everything that has gathered in one
+  pipeline (one round trip), with a plain redis-py client. No event loop is involved:
+  the console benchmark at 2,500 candidates showed events published one at a time on
+  uvicorn's loop (the layer sends them one after the other under a lock, each waiting
+  for its answer) falling seconds behind while the loop was busy serving uploads and sockets
   (docs/performance.md). Celery workers and commands publish the same way.
 - **Any other layer** (the in-memory one of the embedded profile, which lives on one
   event loop): inside the ASGI server the event is scheduled on the server's own loop
@@ -21,18 +21,17 @@ reconnect, so an event is a prompt, never the only record.
 from __future__ import annotations
 
 import asyncio
-import atexit
 import concurrent.futures
 import logging
 import os
-import threading
-from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from examhall.core.batching import BatchSender
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +46,8 @@ def serve_events_from(loop: asyncio.AbstractEventLoop | None) -> None:
 
 
 class RedisGroupPublisher:
-    """Sends group messages of a ``RedisPubSubChannelLayer`` from a thread of its own.
+    """Sends group messages of a ``RedisPubSubChannelLayer`` from the process's sender
+    thread (``core.batching``), everything queued in one pipeline per shard.
 
     It writes what the layer's own ``group_send`` writes — ``PUBLISH
     <prefix>__group__<group> <layer.serialize(message)>`` on the group's shard — so
@@ -59,12 +59,9 @@ class RedisGroupPublisher:
         self._hosts = hosts
         self._prefix = prefix
         self._serialize = serialize
-        self._pending: deque[tuple[str, dict[str, Any]]] = deque()
-        self._wake = threading.Event()
-        self._start_lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-        self._owner_pid = 0
-        self._clients: dict[int, Any] = {}
+        self._clients: dict[tuple[int, int], Any] = {}  # (process, shard) → client
+        self._sender: BatchSender[tuple[str, dict[str, Any]]] = BatchSender(
+            self.send, name="examhall-event-publisher")
 
     @classmethod
     def for_layer(cls, layer: Any) -> RedisGroupPublisher | None:
@@ -82,20 +79,11 @@ class RedisGroupPublisher:
 
     def publish(self, group: str, message: dict[str, Any]) -> None:
         """Queue ``message`` for ``group``; sent within a round trip to Redis."""
-        self._pending.append((group, message))
-        self._ensure_thread()
-        self._wake.set()
+        self._sender.add((group, message))
 
-    def flush(self) -> int:
-        """Send what has gathered now, from the calling thread; how many were sent."""
-        batch: list[tuple[str, dict[str, Any]]] = []
-        while self._pending:
-            try:
-                batch.append(self._pending.popleft())
-            except IndexError:
-                break
-        if not batch:
-            return 0
+    def send(self, batch: list[tuple[str, dict[str, Any]]]) -> int:
+        """Publish ``batch`` now, one pipeline per shard; how many were sent (a shard
+        that cannot be reached loses its part, logged)."""
         from channels_redis.utils import _consistent_hash
 
         pipelines: dict[int, Any] = {}
@@ -113,11 +101,12 @@ class RedisGroupPublisher:
                 sent += count
             except Exception:
                 logger.exception("could not publish %d events to Redis", count)
-                self._clients.pop(shard, None)  # a fresh connection next time
+                self._clients.pop((os.getpid(), shard), None)  # a fresh connection next
         return sent
 
     def _client(self, shard: int) -> Any:
-        client = self._clients.get(shard)
+        key = (os.getpid(), shard)  # a forked child opens its own connections
+        client = self._clients.get(key)
         if client is None:
             import redis
 
@@ -125,30 +114,8 @@ class RedisGroupPublisher:
             address = host.pop("address", None)
             client = (redis.Redis.from_url(address, **host) if address is not None
                       else redis.Redis(**host))
-            self._clients[shard] = client
+            self._clients[key] = client
         return client
-
-    def _ensure_thread(self) -> None:
-        thread = self._thread
-        if thread is not None and thread.is_alive() and self._owner_pid == os.getpid():
-            return
-        with self._start_lock:
-            if (self._thread is None or not self._thread.is_alive()
-                    or self._owner_pid != os.getpid()):
-                self._owner_pid = os.getpid()  # a forked child starts its own
-                self._clients = {}
-                self._thread = threading.Thread(target=self._run, daemon=True,
-                                                name="examhall-event-publisher")
-                self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            try:
-                self.flush()
-            except Exception:  # the thread must survive anything
-                logger.exception("event publisher failed")
 
 
 _publishers: dict[int, RedisGroupPublisher | None] = {}
@@ -159,17 +126,6 @@ def _publisher_for(layer: Any) -> RedisGroupPublisher | None:
     if key not in _publishers:
         _publishers[key] = RedisGroupPublisher.for_layer(layer)
     return _publishers[key]
-
-
-@atexit.register
-def _flush_at_exit() -> None:
-    """A command or a worker that exits right after publishing still sends."""
-    for publisher in list(_publishers.values()):
-        if publisher is not None:
-            try:
-                publisher.flush()
-            except Exception:
-                logger.exception("could not publish the last events at exit")
 
 
 def _log_failure(kind: object, group: str) -> Any:
