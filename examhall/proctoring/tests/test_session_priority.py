@@ -5,7 +5,6 @@ that is neither its own nor its parent's leaves the session alone."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,26 +28,45 @@ print(json.dumps({"before": int(before), "result": result, "after": int(after)})
 """
 
 
-def _probe(*, own_session: bool) -> dict[str, int | None]:
-    done = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=subprocess_env(),
+# `python -c LAUNCH_CHILD A B ...` runs `python -c A B ...` as its child: with two
+# LAUNCH_CHILDs ahead of it the probe is the grandchild of the session leader.
+LAUNCH_CHILD = """
+import subprocess, sys
+sys.exit(subprocess.run([sys.executable, "-c", *sys.argv[1:]]).returncode)
+"""
+
+
+def _probe(*, depth: int) -> dict[str, int | None]:
+    """Run the probe in a new session, ``depth`` processes below the session leader
+    (0: the probe leads it). A new session, because a process in the init process's
+    session has no autogroup of its own (an empty /proc/self/autogroup): CI runs so."""
+    command = [sys.executable, "-c", *[LAUNCH_CHILD] * depth, PROBE]
+    done = subprocess.run(command, cwd=ROOT, env=subprocess_env(),
                           capture_output=True, text=True, timeout=120,
-                          start_new_session=own_session, check=True)
+                          start_new_session=True)
+    assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_a_worker_leading_its_own_session_raises_the_sessions_nice():
     from examhall.proctoring.worker import ANALYSIS_NICE
 
-    outcome = _probe(own_session=True)
+    outcome = _probe(depth=0)
 
     assert outcome["before"] == 0
     assert outcome["result"] == outcome["after"] == ANALYSIS_NICE
 
 
-@pytest.mark.skipif(os.getsid(0) == os.getpid(),
-                    reason="the test process leads its session: the probe's parent would")
+def test_a_child_of_a_session_leading_worker_raises_the_sessions_nice():
+    from examhall.proctoring.worker import ANALYSIS_NICE
+
+    outcome = _probe(depth=1)  # a child of Celery's prefork pool
+
+    assert outcome["result"] == outcome["after"] == ANALYSIS_NICE
+
+
 def test_a_process_inside_another_session_leaves_the_session_alone():
-    outcome = _probe(own_session=False)
+    outcome = _probe(depth=2)
 
     assert outcome["result"] is None
     assert outcome["after"] == outcome["before"]
