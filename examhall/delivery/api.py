@@ -83,6 +83,7 @@ def attempt_out(view: selectors.AttemptView) -> dict[str, Any]:
         "server_now": view.server_now,
         "started_at": attempt.started_at,
         "deadline": attempt.deadline,
+        "paused_at": attempt.paused_at,
         "submitted_at": attempt.submitted_at,
         "submit_reason": attempt.submit_reason,
         "questions": [

@@ -73,6 +73,7 @@ class AttemptOut(Schema):
     server_now: dt.datetime
     started_at: dt.datetime | None
     deadline: dt.datetime | None
+    paused_at: dt.datetime | None = None
     submitted_at: dt.datetime | None
     submit_reason: str = ""
     questions: list[dict[str, Any]]
@@ -86,6 +87,7 @@ class AttemptStatusOut(Schema):
     state: str
     server_now: dt.datetime
     deadline: dt.datetime | None
+    paused_at: dt.datetime | None = None
 
 
 class ErrorBody(Schema):

@@ -146,10 +146,10 @@ def attempt_for_candidate(*, attempt_id: uuid.UUID, registration_id: uuid.UUID,
 
 def attempt_status(*, attempt_id: uuid.UUID, registration_id: uuid.UUID,
                    generation: int = 0) -> dict[str, Any]:
-    """State and deadline only: what the exam page polls (one small query)."""
+    """State, deadline and pause start only: what the exam page polls (one small query)."""
     row = (
         Attempt.objects.filter(pk=attempt_id, registration_id=registration_id)
-        .values("state", "deadline", "signin_generation")
+        .values("state", "deadline", "paused_at", "signin_generation")
         .first()
     )
     if row is None:

@@ -273,6 +273,11 @@ function applyState(view) {
   }
   if (view.state === 'paused') {
     el.pausedOverlay.hidden = false;
+    const pausedAtMs = view.paused_at ? Date.parse(view.paused_at) : NaN;
+    if (exam.deadlineMs !== null && !Number.isNaN(pausedAtMs)) {
+      // What was left when the pause began (not at this reading, e.g. after a reload).
+      exam.frozenRemainingMs = Math.max(0, exam.deadlineMs - pausedAtMs);
+    }
   } else {
     el.pausedOverlay.hidden = true;
     exam.frozenRemainingMs = null;
@@ -806,6 +811,13 @@ el.confirmSubmit.addEventListener('click', async () => {
   setSubmitStatus(format(strings.submitWaiting, { count: queue.pendingCount }));
 });
 
+// Shown again after a proctor's message only while the candidate may still submit.
+el.modal.addEventListener('show.bs.modal', (event) => {
+  if (!canAnswer()) {
+    event.preventDefault();
+  }
+});
+
 el.modal.addEventListener('hidden.bs.modal', () => {
   if (!exam.submitting) {
     exam.submitWhenSaved = false;
@@ -880,7 +892,8 @@ function onStateEvent(event) {
   if (!exam.loaded || exam.finished || typeof event.state !== 'string') {
     return; // load() reads the state itself
   }
-  const view = { state: event.state, deadline: event.deadline ?? null };
+  const view = { state: event.state, deadline: event.deadline ?? null,
+    paused_at: event.paused_at ?? null };
   if (leaveIfFinished(view)) {
     return;
   }

@@ -58,6 +58,7 @@ export function createProctorMessages({ api, attemptId, lang }) {
   const acknowledgedHere = new Set(); // put away by the candidate, confirmation not sent yet
   let shown = null; // the id of the message in the modal
   let modalOpen = false; // asked to show and not hidden since
+  const displaced = new Set(); // dialogs the message hid, shown again after it
   let acknowledging = false;
   let stopped = false;
   let lastOpener = null;
@@ -131,13 +132,33 @@ export function createProctorMessages({ api, attemptId, lang }) {
     return window.bootstrap ? window.bootstrap.Modal.getOrCreateInstance(el.modal) : null;
   }
 
-  /** Another dialog (e.g. "Submit your exam?") gives way: two focus traps fight. */
+  /** Another dialog (e.g. "Submit your exam?") gives way while a message is shown (two
+   * focus traps fight), and comes back once every message is acknowledged. */
   function hideOtherModals() {
     document.querySelectorAll('.modal.show').forEach((other) => {
       if (other !== el.modal && window.bootstrap) {
-        window.bootstrap.Modal.getInstance(other)?.hide();
+        const instance = window.bootstrap.Modal.getOrCreateInstance(other);
+        instance.hide();
+        if (other.classList.contains('show')) {
+          // Still fading in (Bootstrap ignores hide() then): hide it once it is shown.
+          other.addEventListener('shown.bs.modal', () => {
+            if (displaced.has(other)) {
+              instance.hide();
+            }
+          }, { once: true });
+        }
+        displaced.add(other);
       }
     });
+  }
+
+  function restoreOtherModals() {
+    const again = [...displaced].filter((other) => other.isConnected);
+    displaced.clear();
+    if (stopped || !window.bootstrap) {
+      return;
+    }
+    again.forEach((other) => window.bootstrap.Modal.getOrCreateInstance(other).show());
   }
 
   function fill(message, queued) {
@@ -198,6 +219,8 @@ export function createProctorMessages({ api, attemptId, lang }) {
     modalOpen = false;
     if (waiting().length > 0) {
       showNext(); // a message came while the dialog was closing
+    } else {
+      restoreOtherModals();
     }
   });
 

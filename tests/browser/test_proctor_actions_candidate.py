@@ -120,6 +120,19 @@ def test_exam_page_messages_chat_pause_extend_and_force_submit(
     expect(modal).to_be_hidden()
     wait_until(lambda: Message.objects.get(pk=sent["id"]).acknowledged_at)
 
+    # A message while "Submit your exam?" is open: the dialog gives way, then comes back.
+    submit_dialog = page.locator("#submit-modal")
+    page.click("#submit-button")
+    expect(submit_dialog).to_be_visible()
+    proctor.post(f"{attempt_path}/messages", {"body": "One more thing."})
+    expect(modal.locator("#proctor-message-body")).to_have_text("One more thing.")
+    expect(submit_dialog).to_be_hidden()
+    page.click("#proctor-message-ack")
+    expect(modal).to_be_hidden()
+    expect(submit_dialog).to_be_visible()
+    page.click("#cancel-submit")
+    expect(submit_dialog).to_be_hidden()
+
     # Two more, one of them to the whole room: they queue up, oldest first.
     proctor.post(f"{attempt_path}/messages", {"body": "First of two."})
     proctor.post(f"rooms/{room.pk}/broadcast", {"body": "Ten minutes until the break."})
@@ -207,6 +220,11 @@ def test_exam_page_messages_chat_pause_extend_and_force_submit(
     frozen = page.locator("#time-left").inner_text()
     time.sleep(2.5)
     expect(page.locator("#time-left")).to_have_text(frozen)
+    page.reload()  # a reload in the pause shows the same frozen time, not 2.5 s less
+    expect(page.locator("#paused-overlay")).to_be_visible()
+    expect(page.locator("#time-left")).not_to_have_text("--:--:--")
+    assert abs(_seconds_left(page) - _as_seconds(frozen)) <= 1
+    _wait_live(page, "#exam-app")
     token = page.locator("#exam-app").get_attribute("data-token")
     question_id = page.locator("#question").get_attribute("data-question-id")
     refused = httpx.post(f"{server_url}/api/{attempt_path}/answers",

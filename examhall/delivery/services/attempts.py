@@ -82,10 +82,12 @@ def _apply(
 
 
 def _publish_state(attempt: Attempt) -> None:
-    """``attempt.state`` (with the deadline) to the room's proctors and to the
-    candidate's own pages (PC and paired phone listen on the attempt's group)."""
+    """``attempt.state`` (with the deadline and the pause's start) to the room's
+    proctors and to the candidate's own pages (PC and paired phone listen on the
+    attempt's group)."""
     state_event = {"kind": "attempt.state", "attempt": str(attempt.pk), "state": attempt.state,
-                   "deadline": attempt.deadline.isoformat() if attempt.deadline else None}
+                   "deadline": attempt.deadline.isoformat() if attempt.deadline else None,
+                   "paused_at": attempt.paused_at.isoformat() if attempt.paused_at else None}
     send_event_on_commit(f"room.{attempt.registration.room_id}", state_event)
     send_event_on_commit(f"attempt.{attempt.pk}", state_event)
 
