@@ -260,10 +260,11 @@ def test_given_two_candidates_when_one_uses_others_attempt_then_404_without_data
     assert bob.get().json()["state"] == "in_progress"
 
 
-def test_status_is_state_and_deadline_only(candidate):
+def test_status_is_state_deadline_and_pause_only(candidate):
     body = candidate.start()
     status = candidate.get("/status").json()
-    assert set(status) == {"attempt_id", "state", "server_now", "deadline"}
+    assert set(status) == {"attempt_id", "state", "server_now", "deadline", "paused_at"}
+    assert status["paused_at"] is None
     assert status["state"] == "in_progress"
     assert dt.datetime.fromisoformat(status["deadline"]) == dt.datetime.fromisoformat(
         body["deadline"]
@@ -284,6 +285,11 @@ def test_given_pause_then_saves_refused_and_resume_extends_deadline(candidate):
     question = body["questions"][0]["id"]
     services.attempt_pause(attempt_id=candidate.attempt_id, actor=None, reason="test")
     assert candidate.save(question, ["A"]).json()["error"]["code"] == "attempt_paused"
+    paused = candidate.get("/status").json()
+    assert paused["state"] == AttemptState.PAUSED
+    paused_for = (dt.datetime.fromisoformat(paused["server_now"])
+                  - dt.datetime.fromisoformat(paused["paused_at"]))
+    assert dt.timedelta(0) <= paused_for < dt.timedelta(seconds=5)
 
     clock.shift(dt.timedelta(minutes=10))
     services.attempt_resume(attempt_id=candidate.attempt_id, actor=None, reason="test")
@@ -293,3 +299,4 @@ def test_given_pause_then_saves_refused_and_resume_extends_deadline(candidate):
              - dt.datetime.fromisoformat(body["deadline"]))
     assert dt.timedelta(minutes=10) <= shift < dt.timedelta(minutes=10, seconds=1)
     assert resumed["state"] == AttemptState.IN_PROGRESS
+    assert resumed["paused_at"] is None
