@@ -7,4 +7,7 @@ class ConsoleConfig(AppConfig):
     verbose_name = _("Proctor console")
 
     def ready(self) -> None:
-        from examhall.console import checks  # noqa: F401  (registers "admission")
+        from examhall.console import (
+            checks,  # noqa: F401  (registers "admission")
+            receivers,  # noqa: F401  (access re-checks)
+        )

@@ -10,26 +10,54 @@ answered ``{"type": "error", "code": "room_not_found"}``. Events arrive as
 ``{"type": "event", "kind": …}`` (``attempt.state``, ``snapshot.new``,
 ``proctoring.flag``, ``console.message`` …). After a reconnect the page re-reads the
 room over HTTP (``GET /api/console/rooms/<id>``) so nothing missed is lost.
+
+Access is checked again while the socket is open, not only at subscribe: at once when
+a room's proctors change (``console.access``, sent by ``console.receivers``), and
+before forwarding an event when the last check is older than ``RECHECK_SECONDS``
+(a deactivated user, a permission taken away, a session logged out). A room no longer
+visible is left and answered ``room_not_found``; a user who may no longer use the
+console is closed with 4403.
 """
 
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.base import SessionBase
 
 from examhall.console.selectors import may_use_console
 from examhall.exams import selectors as exam_selectors
 
 CLOSE_FORBIDDEN = 4403
 MAX_ROOMS_PER_SOCKET = 20
+RECHECK_SECONDS = 60
+ACCESS_CHANGED = "console.access"
 
 
 def _room_visible(user: Any, room_id: uuid.UUID) -> bool:
     return exam_selectors.rooms_visible_to(user).filter(pk=room_id).exists()
+
+
+def _rooms_still_visible(user_id: Any, session: SessionBase | None,
+                         rooms: set[str]) -> set[str] | None:
+    """Of ``rooms``, those the user may still watch, read afresh (user, permissions and
+    session); None if the user may no longer use the console at all."""
+    if session is not None and session.session_key and not session.exists(
+            session.session_key):
+        return None  # logged out (the session is gone)
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None or not may_use_console(user):
+        return None
+    if not rooms:
+        return set()
+    return {str(pk) for pk in exam_selectors.rooms_visible_to(user)
+            .filter(pk__in=rooms).values_list("pk", flat=True)}
 
 
 def room_group(room_id: uuid.UUID | str) -> str:
@@ -39,6 +67,8 @@ def room_group(room_id: uuid.UUID | str) -> str:
 class ConsoleConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.rooms: set[str] = set()
+        self.checked_at = time.monotonic()
+        self.closed = False
         user = self.scope.get("user")
         if user is None or not await database_sync_to_async(may_use_console)(user):
             await self.close(code=CLOSE_FORBIDDEN)
@@ -88,5 +118,27 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "subscribed", "room": str(room_id)})
 
     async def examhall_event(self, event: dict[str, Any]) -> None:
+        if event.get("kind") == ACCESS_CHANGED:
+            await self._recheck()
+            return
+        if time.monotonic() - self.checked_at > RECHECK_SECONDS:
+            await self._recheck()
+        if self.closed or not self.rooms:
+            return  # refused at the re-check, or every room just left
         payload = {key: value for key, value in event.items() if key != "type"}
         await self.send_json({"type": "event", **payload})
+
+    async def _recheck(self) -> None:
+        if self.closed:
+            return
+        self.checked_at = time.monotonic()
+        visible = await database_sync_to_async(_rooms_still_visible)(
+            self.scope["user"].pk, self.scope.get("session"), set(self.rooms))
+        if visible is None:
+            self.closed = True
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        for room in self.rooms - visible:
+            self.rooms.discard(room)
+            await self.channel_layer.group_discard(room_group(room), self.channel_name)
+            await self.send_json({"type": "error", "code": "room_not_found", "room": room})

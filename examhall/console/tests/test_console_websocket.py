@@ -137,6 +137,75 @@ async def test_after_unsubscribing_the_room_is_silent() -> None:
     await socket.disconnect()
 
 
+# --- access taken away while the socket is open -------------------------------------
+
+
+def _remove_from_room(user: Any, room: Any) -> None:
+    room.proctors.remove(user)
+
+
+def _deactivate(user: Any) -> None:
+    user.is_active = False
+    user.save()
+
+
+async def test_a_proctor_taken_off_the_room_stops_hearing_it_at_once() -> None:
+    rooms = await _rooms()
+    socket = await _subscribed(rooms.proctor, rooms.room)
+    await database_sync_to_async(_remove_from_room)(rooms.proctor, rooms.room)
+    assert await socket.receive_json_from(timeout=5) == {
+        "type": "error", "code": "room_not_found", "room": str(rooms.room.pk)}
+    await database_sync_to_async(rooms.candidates[0].post)("/messages", {"body": "help"})
+    assert await socket.receive_nothing(timeout=0.5)
+    await socket.disconnect()
+
+
+async def test_taking_a_room_away_from_the_user_side_is_heard_too() -> None:
+    rooms = await _rooms()
+    socket = await _subscribed(rooms.proctor, rooms.room)
+    await database_sync_to_async(rooms.proctor.proctored_rooms.clear)()
+    assert (await socket.receive_json_from(timeout=5))["code"] == "room_not_found"
+    await socket.disconnect()
+
+
+async def test_a_deactivated_proctor_is_closed() -> None:
+    rooms = await _rooms()
+    socket = await _subscribed(rooms.proctor, rooms.room)
+    await database_sync_to_async(_deactivate)(rooms.proctor)
+    assert (await socket.receive_output(timeout=5))["type"] == "websocket.close"
+
+
+async def test_other_proctors_of_the_room_keep_hearing_it() -> None:
+    rooms = await _rooms()
+    second = await database_sync_to_async(staff_user)("proctor_c", rooms=(rooms.room,))
+    socket = await _subscribed(second, rooms.room)
+    await database_sync_to_async(_remove_from_room)(rooms.proctor, rooms.room)
+    await database_sync_to_async(rooms.candidates[0].post)("/messages", {"body": "help"})
+    event = await _next_event(socket, "console.message")
+    assert event["attempt"] == rooms.candidates[0].attempt_id
+    await socket.disconnect()
+
+
+async def test_a_permission_taken_away_is_found_at_the_next_event_after_the_interval(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.contrib.auth.models import Permission
+
+    from examhall.console import consumers
+
+    rooms = await _rooms()
+    socket = await _subscribed(rooms.proctor, rooms.room)
+
+    def revoke() -> None:  # no signal for this one: the periodic re-check finds it
+        rooms.proctor.user_permissions.clear()
+        rooms.proctor.groups.clear()
+        assert not Permission.objects.filter(user=rooms.proctor).exists()
+
+    await database_sync_to_async(revoke)()
+    monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0)
+    await database_sync_to_async(rooms.candidates[0].post)("/messages", {"body": "help"})
+    assert (await socket.receive_output(timeout=5))["type"] == "websocket.close"
+
+
 # --- live updates -----------------------------------------------------------------
 
 
