@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
@@ -18,6 +18,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from examhall.console import selectors, services, timeline
 from examhall.console.models import IrregularityReport
 from examhall.core.errors import ApplicationError
+from examhall.core.files import private_image_response
 from examhall.delivery.models import AttemptState
 from examhall.proctoring.taxonomy import FLAG_TYPES
 
@@ -188,16 +189,12 @@ def attempt(request: HttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
 @login_required
 def snapshot(request: HttpRequest, snapshot_id: uuid.UUID) -> HttpResponse:
     """A snapshot's image, for staff who may watch the candidate's room (never via a
-    public media URL)."""
-    if not selectors.may_use_console(request.user):
+    public media URL): console users, and admin users who may view snapshots (the
+    admin's thumbnails)."""
+    if not (selectors.may_use_console(request.user)
+            or request.user.has_perm("proctoring.view_snapshot")):
         return _forbidden(request)
     picture = selectors.snapshot_for_staff(user=request.user, snapshot_id=snapshot_id)
     if picture is None:
         raise Http404
-    try:
-        handle = picture.image.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return private_image_response(lambda: picture.image.open("rb"))

@@ -8,7 +8,6 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -19,9 +18,8 @@ from django.utils.translation import ngettext
 
 from examhall.candidates.models import Registration
 from examhall.core.errors import ApplicationError
-from examhall.exams import selectors as exam_selectors
 from examhall.exams.models import Exam
-from examhall.identity import services
+from examhall.identity import selectors, services
 from examhall.identity.models import EnrolmentPhoto, IdentityCapture, IdentityCheck, IdentityPolicy
 
 PHOTO_MAX_BYTES = 15 * 1024 * 1024
@@ -77,11 +75,8 @@ class EnrolmentPhotoAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[EnrolmentPhoto]:
         """A proctor sees the photos of candidates in their own rooms; the office all."""
-        photos = super().get_queryset(request)
-        if exam_selectors.oversees_all_rooms(request.user):
-            return photos
-        return photos.filter(candidate__registrations__room__in=exam_selectors
-                             .rooms_visible_to(request.user)).distinct()
+        visible = selectors.photos_visible_to(request.user).values("pk")
+        return super().get_queryset(request).filter(pk__in=visible)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # photos come through the upload pages, which compute the embedding
@@ -89,7 +84,7 @@ class EnrolmentPhotoAdmin(admin.ModelAdmin):
     @admin.display(description=_("photo"))
     def thumbnail(self, photo: EnrolmentPhoto) -> str:
         return format_html('<img src="{}" alt="" style="height:64px;border-radius:4px">',
-                           photo.image.url)
+                           reverse("identity:enrolment_photo", args=[photo.pk]))
 
     def _review(self, request: HttpRequest, queryset: QuerySet[EnrolmentPhoto],
                 approve: bool) -> None:
@@ -179,7 +174,8 @@ class IdentityCaptureInline(admin.TabularInline):
     def evidence(self, capture: IdentityCapture) -> str:
         return format_html_join(
             " ", '<img src="{}" alt="" style="height:72px;border-radius:4px">',
-            ((default_storage.url(path),) for path in capture.frames))
+            ((reverse("identity:capture_frame", args=[capture.pk, index]),)
+             for index in range(len(capture.frames))))
 
 
 @admin.register(IdentityCheck)
@@ -197,11 +193,8 @@ class IdentityCheckAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[IdentityCheck]:
         """A proctor sees the checks of their own rooms only; the office sees all."""
-        checks = super().get_queryset(request)
-        if exam_selectors.oversees_all_rooms(request.user):
-            return checks
-        return checks.filter(
-            attempt__registration__room__in=exam_selectors.rooms_visible_to(request.user))
+        visible = selectors.checks_visible_to(request.user).values("pk")
+        return super().get_queryset(request).filter(pk__in=visible)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

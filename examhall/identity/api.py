@@ -10,8 +10,8 @@ import datetime as dt
 import uuid
 from typing import Any, Literal
 
-from django.core.files.storage import default_storage
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
@@ -138,9 +138,10 @@ def _review_out(check: IdentityCheck) -> dict[str, Any]:
             "candidate": registration.candidate.name, "room": registration.room.name,
             "reason": check.review_reason, "message": reason_message(check.review_reason),
             "failed_tries": check.failed_tries, "distance": check.distance,
-            "reference_photo": check.reference.image.url if check.reference else "",
-            "evidence": [default_storage.url(path)
-                         for path in selectors.evidence_paths(check)]}
+            "reference_photo": (reverse("identity:enrolment_photo", args=[check.reference_id])
+                                if check.reference_id else ""),
+            "evidence": [reverse("identity:capture_frame", args=[capture_id, index])
+                         for capture_id, index in selectors.evidence_frames(check)]}
 
 
 @router.get("/proctor/identity-reviews", response={200: list[ReviewOut], **ERRORS},

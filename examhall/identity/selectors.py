@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
 from examhall.delivery.models import Attempt
+from examhall.exams import selectors as exam_selectors
 from examhall.exams.models import Exam, Room
 from examhall.identity.models import (
     EnrolmentPhoto,
@@ -49,11 +51,62 @@ def _with_evidence(checks: QuerySet[IdentityCheck]) -> QuerySet[IdentityCheck]:
                                        to_attr="latest_captures")))
 
 
-def evidence_paths(check: IdentityCheck) -> list[str]:
-    """Storage paths of the frames of the check's latest tries (newest first); the
-    check must come from ``reviews_waiting`` or ``review_of``."""
+def evidence_frames(check: IdentityCheck) -> list[tuple[uuid.UUID, int]]:
+    """(capture id, frame index) of the frames of the check's latest tries (newest
+    first); the check must come from ``reviews_waiting`` or ``review_of``."""
     captures = check.latest_captures[:EVIDENCE_TRIES]  # type: ignore[attr-defined]
-    return [path for capture in captures for path in capture.frames]
+    return [(capture.pk, index) for capture in captures
+            for index in range(len(capture.frames))]
+
+
+# --- pictures for staff ------------------------------------------------------------
+
+PHOTO_VIEWERS = ("identity.review_identity", "identity.view_enrolmentphoto")
+FRAME_VIEWERS = ("identity.review_identity", "identity.view_identitycheck")
+
+
+def may_view_photos(user: Any) -> bool:
+    return user.is_active and any(user.has_perm(name) for name in PHOTO_VIEWERS)
+
+
+def may_view_frames(user: Any) -> bool:
+    return user.is_active and any(user.has_perm(name) for name in FRAME_VIEWERS)
+
+
+def photos_visible_to(user: Any) -> QuerySet[EnrolmentPhoto]:
+    """Enrolment photos a staff user may see: the office all, a proctor those of
+    candidates registered in their rooms."""
+    photos = EnrolmentPhoto.objects.all()
+    if exam_selectors.oversees_all_rooms(user):
+        return photos
+    return photos.filter(candidate__registrations__room__in=exam_selectors
+                         .rooms_visible_to(user)).distinct()
+
+
+def checks_visible_to(user: Any) -> QuerySet[IdentityCheck]:
+    """Identity checks of the rooms a staff user may watch (the office: all)."""
+    checks = IdentityCheck.objects.all()
+    if exam_selectors.oversees_all_rooms(user):
+        return checks
+    return checks.filter(attempt__registration__room__in=exam_selectors.rooms_visible_to(user))
+
+
+def enrolment_photo_for_staff(*, user: Any, photo_id: uuid.UUID) -> EnrolmentPhoto | None:
+    """The photo if this user may see it (reviewer or admin viewer, and its room)."""
+    if not may_view_photos(user):
+        return None
+    return photos_visible_to(user).filter(pk=photo_id).first()
+
+
+def capture_frame_for_staff(*, user: Any, capture_id: uuid.UUID, index: int) -> str | None:
+    """The storage path of one frame of an identity try, if this user may see it."""
+    if not may_view_frames(user):
+        return None
+    capture = IdentityCapture.objects.filter(
+        pk=capture_id, identity_check__in=checks_visible_to(user)).only("frames").first()
+    if capture is None or not 0 <= index < len(capture.frames):
+        return None
+    return capture.frames[index]
 
 
 def reviews_waiting(*, rooms: QuerySet[Room]) -> QuerySet[IdentityCheck]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +22,8 @@ from examhall.proctoring.taxonomy import flag_label
 def _thumbnail(snapshot: Snapshot, height: int = 60) -> str:
     if not snapshot.image:
         return "—"
-    return format_html('<img src="{}" alt="" style="height:{}px">', snapshot.image.url, height)
+    return format_html('<img src="{}" alt="" style="height:{}px">',
+                       reverse("console:snapshot", args=[snapshot.pk]), height)
 
 
 @admin.register(MonitoringPolicy)

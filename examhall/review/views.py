@@ -11,13 +11,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from examhall.console import selectors as console_selectors
 from examhall.core.errors import ApplicationError, NotFound
+from examhall.core.files import private_image_response
 from examhall.exams import selectors as exam_selectors
 from examhall.review import exports, selectors, services
 from examhall.review.models import ReviewStatus
@@ -130,13 +131,7 @@ def snapshot(request: HttpRequest, snapshot_id: uuid.UUID) -> HttpResponse:
     picture = console_selectors.snapshot_for_staff(user=request.user, snapshot_id=snapshot_id)
     if picture is None:
         raise Http404
-    try:
-        handle = picture.image.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return private_image_response(lambda: picture.image.open("rb"))
 
 
 @reviewer_required

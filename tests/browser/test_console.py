@@ -344,8 +344,13 @@ def test_the_proctor_reviews_an_identity_from_the_tile(
 
     tile_action(page, client.attempt_id, "identity")
     settled(page, "#identity-modal")
-    # The captured frames (a placeholder where this test server serves no media files).
-    expect(page.locator("#identity-frames > *").first).to_be_attached()
+    # The captured frames, loaded through the checked staff view (no media URL).
+    expect(page.locator("#identity-frames img").first).to_be_attached()
+    page.wait_for_function("""() => {
+      const frames = [...document.querySelectorAll('#identity-frames img')];
+      return frames.length > 0 && frames.every((img) => img.complete && img.naturalWidth > 0);
+    }""")
+    expect(page.locator("#identity-frames .eh-snapshot-missing")).to_have_count(0)
     expect(page.locator("#identity-reference")).not_to_be_empty()
     expect(page.locator("#identity-approve")).to_be_enabled()
     page.click("#identity-reject")  # a rejection needs a note

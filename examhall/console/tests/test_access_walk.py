@@ -27,6 +27,8 @@ from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -79,6 +81,7 @@ RULES: list[tuple[str, str]] = [
     ("api/phone/", "phone_api"),
     ("console/", "staff_page"),
     ("review/", "staff_page"),
+    ("staff/", "staff_page"),
     ("marking/", "marker_page"),
     ("attempt/", "candidate_page"),
     ("admin/", "admin"),
@@ -207,8 +210,11 @@ class World:
         check = IdentityCheck.objects.create(attempt_id=b.attempt_id,
                                              status=IdentityCheck.Status.REVIEW,
                                              review_reason="no_reference")
+        frame_path = default_storage.save("identity/captures/walk/00.jpg",
+                                          ContentFile(photo_bytes("obama")))
         self.capture = IdentityCapture.objects.create(
-            identity_check=check, expires_at=clock.now() + dt.timedelta(hours=1))
+            identity_check=check, expires_at=clock.now() + dt.timedelta(hours=1),
+            frames=[frame_path])
         self.photo = identity_services.enrolment_photo_add(
             candidate_id=b.registration.candidate_id, data=photo_bytes("obama"))
         self.question = Question.objects.filter(subject=b.registration.subject).first()
@@ -224,7 +230,7 @@ class World:
             "message_id": self.proctor_message, "capture_id": str(self.capture.pk),
             "photo_id": str(self.photo.pk), "question_id": str(self.question.pk),
             "exam_id": str(self.exam_b.pk), "exam_code": self.exam_b.code,
-            "camera": "pc", "token": "not-a-token",
+            "camera": "pc", "token": "not-a-token", "index": "0",
         }
         if param not in values:
             raise AssertionError(f"no object of room B for the path parameter {param!r}: "

@@ -39,7 +39,10 @@ def test_flags_list_filters_and_show_evidence(office):
         listing.content.decode())
     assert empty.status_code == 200 and client.registration.ticket_number not in (
         empty.content.decode())
-    assert page.status_code == 200 and snapshot.image.url in page.content.decode()
-    assert snapshot_page.status_code == 200 and snapshot.image.url in (
+    picture = reverse("console:snapshot", args=[snapshot.pk])  # checked, not /media/
+    assert page.status_code == 200 and f'src="{picture}"' in page.content.decode()
+    assert snapshot_page.status_code == 200 and f'src="{picture}"' in (
         snapshot_page.content.decode())
+    assert snapshot.image.url not in snapshot_page.content.decode()
+    assert office.get(picture)["Content-Type"] == "image/jpeg"
     assert policy_page.status_code == 200 and exam.name in policy_page.content.decode()

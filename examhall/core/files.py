@@ -1,0 +1,25 @@
+"""Stored pictures served to staff through checked views, never through a public media
+URL: enrolment photos, identity frames and monitoring snapshots name no candidate in
+their path, but they are personal data and must not be fetchable by anyone who learns
+or guesses a URL (and ``/media/`` is served by Django in DEBUG only)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import IO
+
+from django.http import FileResponse, Http404
+
+
+def private_image_response(open_file: Callable[[], IO[bytes]],
+                           content_type: str = "image/jpeg") -> FileResponse:
+    """A stored image for the signed-in staff user who may see it (the caller checked):
+    cached by their browser only; a file missing from storage is a 404."""
+    try:
+        handle = open_file()
+    except (FileNotFoundError, OSError) as error:
+        raise Http404 from error
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
