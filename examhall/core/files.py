@@ -8,18 +8,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import IO
 
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponse
+
+# Pictures are small (snapshots and frames ≤ 2 MB, re-encoded photos less): read whole,
+# so that an ASGI server sends them at once instead of iterating a file in a thread.
+MAX_PICTURE_BYTES = 8 * 1024 * 1024
 
 
 def private_image_response(open_file: Callable[[], IO[bytes]],
-                           content_type: str = "image/jpeg") -> FileResponse:
+                           content_type: str = "image/jpeg") -> HttpResponse:
     """A stored image for the signed-in staff user who may see it (the caller checked):
     cached by their browser only; a file missing from storage is a 404."""
     try:
-        handle = open_file()
+        with open_file() as handle:
+            body = handle.read(MAX_PICTURE_BYTES + 1)
     except (FileNotFoundError, OSError) as error:
         raise Http404 from error
-    response = FileResponse(handle, content_type=content_type)
+    if len(body) > MAX_PICTURE_BYTES:
+        raise Http404  # not one of ours
+    response = HttpResponse(body, content_type=content_type)
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response

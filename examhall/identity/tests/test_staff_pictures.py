@@ -34,8 +34,7 @@ def _signed_in(user) -> Client:
 
 
 def _is_jpeg(response) -> bool:
-    body = b"".join(response.streaming_content)
-    return Image.open(io.BytesIO(body)).format == "JPEG"
+    return Image.open(io.BytesIO(response.content)).format == "JPEG"
 
 
 @pytest.fixture
