@@ -12,7 +12,8 @@ How an event leaves the process depends on the channel layer:
 - **Any other layer** (the in-memory one of the embedded profile, which lives on one
   event loop): inside the ASGI server the event is scheduled on the server's own loop
   (``serve_events_from`` is called at lifespan start-up); elsewhere it is sent with
-  ``async_to_sync``.
+  ``async_to_sync`` — from a short-lived thread where this thread already runs an
+  event loop of its own (a test driving a browser), which ``async_to_sync`` refuses.
 
 Either way a failure is logged, never raised: consumers re-read their state after a
 reconnect, so an event is a prompt, never the only record.
@@ -24,6 +25,7 @@ import asyncio
 import concurrent.futures
 import logging
 import os
+import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -145,6 +147,21 @@ def _schedule(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, No
     future.add_done_callback(_log_failure(kind, group))
 
 
+def _send_logged(layer: Any, group: str, message: dict[str, Any]) -> None:
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:
+        logger.exception("could not publish %s to %s", message.get("kind"), group)
+
+
+def _loop_running_here() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def publish(group: str, event: dict[str, Any]) -> None:
     """Send ``event`` to a Channels group now (see ``send_event_on_commit``)."""
     layer = get_channel_layer()
@@ -160,6 +177,11 @@ def publish(group: str, event: dict[str, Any]) -> None:
         server = _server_loop
         if server is not None and server.is_running():
             _schedule(server, layer.group_send(group, message), kind, group)
+        elif _loop_running_here():
+            sender = threading.Thread(target=_send_logged, args=(layer, group, message),
+                                      name="examhall-publish")
+            sender.start()
+            sender.join(timeout=5)
         else:
             async_to_sync(layer.group_send)(group, message)
     except Exception:
