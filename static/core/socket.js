@@ -9,8 +9,14 @@
  *   `{"type":"ready"}`) | "retrying" (closed; `detail.inMs` until the next try)
  *   | "stopped" (the server ended it for good: `detail.code` 4401 bad
  *   credentials, 4410 ended);
- * - `onEvent(message)` for every `{"type":"event", …}` after "ready".
+ * - `onEvent(message)` for every `{"type":"event", …}` after "ready";
+ * - `onMessage(message)` for every other message but `pong` (e.g. the console's
+ *   `subscribed` and `error`).
  *
+ * `handshake` replaces the first-message scheme where a socket has another one (the
+ * proctor console: cookie-authenticated, one `subscribe` per room): called at every
+ * opening, it returns `{messages, ready(message)}` — what to send, and which answer
+ * makes the socket ready. `finalCodes` are the close codes never retried.
  * After a close it tries again with back-off (1 s doubling to 30 s, with jitter),
  * at once when the browser says it is back online or the page becomes visible;
  * never after 4401 or 4410. While open it sends `{"type":"ping"}` every 25 s and
@@ -35,11 +41,22 @@ export function socketUrl(path) {
 /**
  * @param {object} options
  * @param {string} options.path e.g. "/ws/attempts/"
- * @param {object} options.auth the first message, e.g. {type: "auth", token}
+ * @param {object} [options.auth] the first message, e.g. {type: "auth", token}
+ * @param {() => {messages: object[], ready: (message: object) => boolean}} [options.handshake]
+ * @param {Set<number>} [options.finalCodes] close codes after which it stops
  * @param {(message: object) => void} [options.onEvent]
+ * @param {(message: object) => void} [options.onMessage]
  * @param {(status: string, detail?: object) => void} [options.onStatus]
  */
-export function connectSocket({ path, auth, onEvent = () => {}, onStatus = () => {} }) {
+export function connectSocket({
+  path,
+  auth = null,
+  handshake = () => ({ messages: [auth], ready: (message) => message.type === 'ready' }),
+  finalCodes = FINAL_CODES,
+  onEvent = () => {},
+  onMessage = () => {},
+  onStatus = () => {},
+}) {
   let socket = null;
   let stopped = false;
   let delay = FIRST_DELAY_MS;
@@ -111,8 +128,11 @@ export function connectSocket({ path, auth, onEvent = () => {}, onStatus = () =>
       return;
     }
     socket = current;
+    const greeting = handshake();
     current.addEventListener('open', () => {
-      current.send(JSON.stringify(auth));
+      for (const message of greeting.messages) {
+        current.send(JSON.stringify(message));
+      }
       // An answer that never comes (a proxy that swallows it): start again.
       readyTimer = setTimeout(() => drop(current), READY_TIMEOUT_MS);
     });
@@ -126,16 +146,19 @@ export function connectSocket({ path, auth, onEvent = () => {}, onStatus = () =>
       if (!message || typeof message !== 'object') {
         return;
       }
-      if (message.type === 'ready') {
-        clearTimeout(readyTimer);
-        ready = true;
-        delay = FIRST_DELAY_MS;
-        startPings(current);
-        onStatus('ready');
-      } else if (message.type === 'pong') {
+      if (message.type === 'pong') {
         clearTimeout(pongTimer);
       } else if (message.type === 'event') {
         onEvent(message);
+      } else {
+        onMessage(message);
+        if (!ready && socket === current && greeting.ready(message)) {
+          clearTimeout(readyTimer);
+          ready = true;
+          delay = FIRST_DELAY_MS;
+          startPings(current);
+          onStatus('ready');
+        }
       }
     });
     current.addEventListener('close', (event) => {
@@ -146,13 +169,37 @@ export function connectSocket({ path, auth, onEvent = () => {}, onStatus = () =>
       stopPings();
       socket = null;
       ready = false;
-      if (FINAL_CODES.has(event.code)) {
+      if (finalCodes.has(event.code)) {
         stopped = true;
         onStatus('stopped', { code: event.code });
         return;
       }
       scheduleRetry();
     });
+  }
+
+  /** Stop for good and say so (`detail` goes to onStatus with "stopped"). */
+  function stop(detail = {}) {
+    if (stopped) {
+      return;
+    }
+    close();
+    onStatus('stopped', detail);
+  }
+
+  function close() {
+    stopped = true;
+    clearTimeout(retryTimer);
+    clearTimeout(readyTimer);
+    stopPings();
+    window.removeEventListener('online', retryNow);
+    document.removeEventListener('visibilitychange', onVisible);
+    if (socket) {
+      const current = socket;
+      socket = null;
+      ready = false;
+      current.close(1000);
+    }
   }
 
   function retryNow() {
@@ -179,18 +226,12 @@ export function connectSocket({ path, auth, onEvent = () => {}, onStatus = () =>
     },
     /** Try again at once (e.g. after the page's own HTTP call succeeded again). */
     retryNow,
-    close() {
-      stopped = true;
-      clearTimeout(retryTimer);
-      clearTimeout(readyTimer);
-      stopPings();
-      window.removeEventListener('online', retryNow);
-      document.removeEventListener('visibilitychange', onVisible);
+    stop,
+    close,
+    /** For tests and diagnostics: end the current socket as a network blip would. */
+    simulateDrop() {
       if (socket) {
-        const current = socket;
-        socket = null;
-        ready = false;
-        current.close(1000);
+        drop(socket);
       }
     },
   };
