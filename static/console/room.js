@@ -372,8 +372,14 @@ function onEvent(event) {
         if ((SEVERITY_RANK[event.severity] || 0) >= severityRank(data)) {
           data.top_flag = label;
         }
-        addAlert(event.severity === 'high' ? 'danger' : event.severity === 'medium' ? 'warning' : 'info',
-          format(t.alertFlag, { name: data.candidate, flag: label }), id);
+        const lost = event.flag_type === 'camera_lost' && event.camera;
+        if (!lost || !tile.lostAlerted.has(event.camera)) {
+          if (lost) {
+            tile.lostAlerted.add(event.camera); // the page will not alert it a second time
+          }
+          addAlert(event.severity === 'high' ? 'danger' : event.severity === 'medium' ? 'warning' : 'info',
+            format(t.alertFlag, { name: data.candidate, flag: label }), id);
+        }
         order = true;
       }
       break;

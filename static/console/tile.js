@@ -78,7 +78,9 @@ export function createTileDrawer({ template, t, config, clock, graceMs, selected
       outcome: node.querySelector('.eh-outcome'),
     };
     refs.reentry.querySelector('span').textContent = t.reentryAsked;
-    return { data, node, refs, cams, seenFlags: new Set(), rendered: {} };
+    // lostAlerted: cameras whose loss the alert feed already shows (this page saw it go
+    // silent, or the server's "camera lost" flag came): one alert per loss, not two.
+    return { data, node, refs, cams, seenFlags: new Set(), lostAlerted: new Set(), rendered: {} };
   }
 
   function drawCamera(tile, camera) {
@@ -106,8 +108,12 @@ export function createTileDrawer({ template, t, config, clock, graceMs, selected
     const seen = info.last_seen_at ? Date.parse(info.last_seen_at) : null;
     const connected = seen !== null && clock.now() - seen < graceMs();
     const status = seen === null ? 'never' : connected ? 'connected' : 'lost';
-    if (cam.connected === 'connected' && status === 'lost' && LIVE_STATES.has(data.state)) {
+    if (cam.connected === 'connected' && status === 'lost' && LIVE_STATES.has(data.state)
+        && !tile.lostAlerted.has(camera)) {
+      tile.lostAlerted.add(camera);
       onCameraLost(tile, name);
+    } else if (status === 'connected') {
+      tile.lostAlerted.delete(camera);
     }
     cam.connected = status;
     cam.figure.dataset.connection = status;
