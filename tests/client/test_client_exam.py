@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from examhall.delivery.models import Attempt
 from examhall.devicecheck.models import DeviceCheckReport
 from examhall.devtools import factories
 from examhall.exams.models import Exam
+from examhall.identity import services as identity_services
+from examhall.identity.models import IdentityCheck, IdentityPolicy
+from examhall.identity.tests.frames import photo_bytes
 from examhall.lockdown.models import ClientEnvironmentReport, ClientPolicy
 from examhall.proctoring.models import Flag, Snapshot
 from tests.browser.media import live_face_y4m, tone_wav
@@ -140,9 +144,15 @@ def test_a_formal_exam_in_the_client_checks_the_machine_and_flags_a_program_star
 def test_the_camera_and_microphone_work_inside_the_client(
     server_url: str, start_client: Any
 ) -> None:
-    """The device check passes inside the client, and once the exam runs the PC camera's
-    pictures reach the server through the snapshot fast path, signed like the rest."""
-    exam, _subject, registration, id_number = formal_exam(["environment", "device"])
+    """The device check and the face verification pass inside the client, and once the
+    exam runs the PC camera's pictures reach the server through the snapshot fast path,
+    signed like the rest."""
+    exam, _subject, registration, id_number = formal_exam(["environment", "device",
+                                                           "identity"])
+    IdentityPolicy.objects.create(exam=exam, liveness=False, max_tries=2,
+                                  threshold=Decimal("0.5"))
+    identity_services.enrolment_photo_add(candidate_id=registration.candidate_id,
+                                          data=photo_bytes("astronaut"))  # the fake camera's
     video = live_face_y4m(MEDIA_FIXTURES / "face-live.y4m")
     audio = tone_wav(MEDIA_FIXTURES / "tone-440.wav")
     # No --use-fake-ui-for-media-stream: the client itself grants the exam's origin.
@@ -170,6 +180,17 @@ def test_the_camera_and_microphone_work_inside_the_client(
         assert report.measurements["permissions"] == {"camera": "granted",
                                                       "microphone": "granted"}
         assert report.measurements["camera"]["width"] >= 640
+
+        # Face verification against the enrolled photo, in the client's web view.
+        cdp.evaluate(f"location.href = {json.dumps(server_url + '/attempt/identity/')}; true")
+        cdp.wait_for("!!document.getElementById('verify-button') "
+                     "&& !document.getElementById('verify-button').disabled", timeout=30)
+        cdp.evaluate("document.getElementById('verify-button').click(); true")
+        cdp.wait_for("document.getElementById('result')?.classList.contains('alert-success')",
+                     timeout=60)
+        cdp.screenshot("client-6-identity-passed")
+        check = IdentityCheck.objects.get(attempt__registration=registration)
+        assert check.status == "passed" and check.distance < 0.5
 
         # Monitoring runs unchanged inside the client.
         cdp.evaluate(f"location.href = {json.dumps(server_url + '/attempt/check/')}; true")
