@@ -195,6 +195,4 @@ def snapshot(request: HttpRequest, snapshot_id: uuid.UUID) -> HttpResponse:
             or request.user.has_perm("proctoring.view_snapshot")):
         return _forbidden(request)
     picture = selectors.snapshot_for_staff(user=request.user, snapshot_id=snapshot_id)
-    if picture is None:
-        raise Http404
-    return private_image_response(lambda: picture.image.open("rb"))
+    return private_image_response(picture.image if picture else None)

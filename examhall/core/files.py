@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import IO
 
+from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpResponse
 
 # Pictures are small (snapshots and frames ≤ 2 MB, re-encoded photos less): read whole,
@@ -15,10 +16,15 @@ from django.http import Http404, HttpResponse
 MAX_PICTURE_BYTES = 8 * 1024 * 1024
 
 
-def private_image_response(open_file: Callable[[], IO[bytes]],
+def private_image_response(source: FieldFile | Callable[[], IO[bytes]] | None,
                            content_type: str = "image/jpeg") -> HttpResponse:
-    """A stored image for the signed-in staff user who may see it (the caller checked):
-    cached by their browser only; a file missing from storage is a 404."""
+    """A stored image (a model's file, or a function opening one) for the signed-in
+    staff user who may see it — the caller checked, and passes None when the user may
+    not or there is none: a 404. Cached by their browser only; a file missing from
+    storage is a 404 too."""
+    if source is None:
+        raise Http404
+    open_file = source if callable(source) else (lambda: source.open("rb"))
     try:
         with open_file() as handle:
             body = handle.read(MAX_PICTURE_BYTES + 1)

@@ -8,7 +8,7 @@ import uuid
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from examhall.core.files import private_image_response
@@ -30,9 +30,7 @@ def enrolment_photo(request: HttpRequest, photo_id: uuid.UUID) -> HttpResponse:
     if not selectors.may_view_photos(request.user):
         raise PermissionDenied
     photo = selectors.enrolment_photo_for_staff(user=request.user, photo_id=photo_id)
-    if photo is None:
-        raise Http404
-    return private_image_response(lambda: photo.image.open("rb"))
+    return private_image_response(photo.image if photo else None)
 
 
 @login_required
@@ -43,6 +41,5 @@ def capture_frame(request: HttpRequest, capture_id: uuid.UUID, index: int) -> Ht
         raise PermissionDenied
     path = selectors.capture_frame_for_staff(user=request.user, capture_id=capture_id,
                                              index=index)
-    if path is None:
-        raise Http404
-    return private_image_response(lambda: default_storage.open(path, "rb"))
+    return private_image_response(
+        (lambda: default_storage.open(path, "rb")) if path is not None else None)

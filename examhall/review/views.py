@@ -129,9 +129,7 @@ def snapshot(request: HttpRequest, snapshot_id: uuid.UUID) -> HttpResponse:
     """An evidence picture, for reviewers of the candidate's room (reviewers need not
     hold the console's permission, so the console's image URL is not theirs)."""
     picture = console_selectors.snapshot_for_staff(user=request.user, snapshot_id=snapshot_id)
-    if picture is None:
-        raise Http404
-    return private_image_response(lambda: picture.image.open("rb"))
+    return private_image_response(picture.image if picture else None)
 
 
 @reviewer_required
