@@ -197,7 +197,7 @@ def start_analysis_workers(count: int) -> list[subprocess.Popen[bytes]]:
         workers.append(subprocess.Popen(
             [c.PYTHON, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
              "--concurrency", "1", "--without-gossip", "--without-mingle",
-             "--loglevel", "WARNING", "-n", f"analysis{index}@%h"],
+             "--loglevel", "WARNING", "-n", f"analysis{index}@%h", "-Q", "analysis"],
             cwd=c.ROOT, env=c.child_env(ENV), stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True))
     return workers

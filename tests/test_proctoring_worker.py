@@ -161,14 +161,14 @@ def test_uploads_close_together_reach_the_broker_as_one_message(settings):
 
     settings.EXAMHALL_SNAPSHOT_RATE = "100/m"
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    broker.delete("celery")
+    broker.delete("analysis")
     _exam, clients = started_attempt(candidates=3)
     for client in clients:
         assert upload(client, two_faces()).status_code == 202
-    assert _wait_for(lambda: broker.llen("celery") > 0, give_up=10)
+    assert _wait_for(lambda: broker.llen("analysis") > 0, give_up=10)
     time.sleep(0.5)  # anything still gathering
 
-    messages = [json.loads(raw) for raw in broker.lrange("celery", 0, -1)]
+    messages = [json.loads(raw) for raw in broker.lrange("analysis", 0, -1)]
     batches = [json.loads(base64.b64decode(message["body"]))[0][0] for message in messages
                if message["headers"]["task"] == "examhall.proctoring.tasks.analyse_snapshots"]
     assert sorted(id_ for batch in batches for id_ in batch) == sorted(

@@ -6,6 +6,7 @@ from urllib.parse import urlparse
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 from config.env import BASE_DIR, ENV
 
@@ -134,6 +135,21 @@ CELERY_BROKER_URL = ENV.redis_url or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = ENV.celery_eager
 CELERY_TASK_EAGER_PROPAGATES = True
+# Two queues: "analysis" (pictures and audio clips: many, CPU-heavy, may fall behind) and
+# the default "celery" (the periodic jobs: submitting expired attempts, lost cameras,
+# the re-queue sweep), so that a job never waits behind an analysis backlog. A worker
+# started without -Q consumes both; production runs `-Q celery` and `-Q analysis`
+# workers apart (README, ADR 0007).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name), routing_key=name)
+                           for name in ("celery", "analysis"))
+CELERY_TASK_ROUTES = {
+    name: {"queue": "analysis"} for name in (
+        "examhall.proctoring.tasks.analyse_snapshot",
+        "examhall.proctoring.tasks.analyse_snapshots",
+        "examhall.proctoring.voice_tasks.analyse_audio_clip",
+    )
+}
 CELERY_BEAT_SCHEDULE = {
     "delivery-submit-expired": {
         "task": "examhall.delivery.tasks.submit_expired_attempts",
