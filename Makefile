@@ -45,10 +45,14 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run -v0
 
-## make test: lint, then the whole suite on the embedded profile (SQLite, in-process),
-## then the exam client's own tests (no Django; client/pyproject.toml configures them)
+## make test: lint, then the whole suite on the embedded profile (SQLite, in-process):
+## the tests without a browser in parallel processes (a file per process at a time),
+## then the browser tests one after the other; then the exam client's own tests (no
+## Django; client/pyproject.toml configures them)
+PARALLEL := -n auto --maxprocesses 4 --dist loadfile
 test: $(STAMP) chromium lint var
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider $(PARALLEL) -m "not browser"
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m browser
 	$(VENV)/bin/pytest -q -p no:cacheprovider client/tests
 
 ## make test-services: the suite on PostgreSQL + Redis, with a real Celery worker (the
@@ -58,7 +62,8 @@ test: $(STAMP) chromium lint var
 SERVICES_BROWSER_TESTS := tests/browser/test_candidate_path.py tests/browser/test_proctor_path.py \
 	tests/browser/test_monitoring_pc.py::test_camera_warning_when_a_camera_is_lost_and_cleared_when_it_is_back
 test-services: $(STAMP) chromium var
-	$(SERVICES_ENV) $(VENV)/bin/pytest -q -p no:cacheprovider -m "not browser" --ignore=examhall/vision
+	$(SERVICES_ENV) $(VENV)/bin/pytest -q -p no:cacheprovider $(PARALLEL) -m "not browser" \
+		--ignore=examhall/vision
 	$(SERVICES_ENV) $(VENV)/bin/pytest -q -p no:cacheprovider $(SERVICES_BROWSER_TESTS)
 
 ## make client-dist: the exam client for this OS (PyInstaller, one folder) in
