@@ -174,8 +174,16 @@ class AnalysisWorker:
                     self._round(jobs, sweep=sweep)
                 except Exception:  # the thread must survive a bad round
                     logger.exception("background round failed")
-                finally:
-                    close_old_connections()
+                self._close_connections()
+
+    @staticmethod
+    def _close_connections() -> None:
+        """Give back the round's connections; a database that is gone (or not allowed
+        here) must not end the thread either."""
+        try:
+            close_old_connections()
+        except Exception:
+            logger.exception("closing the database connections failed")
 
     def _round(self, jobs: list[tuple[str, uuid.UUID]], *, sweep: bool = False) -> None:
         close_old_connections()

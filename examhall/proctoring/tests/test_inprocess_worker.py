@@ -120,3 +120,33 @@ def test_named_jobs_run_on_the_worker_thread_at_a_lower_priority():
     assert background.stats.jobs == 1
     here = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     assert ran[0][2] == min(19, here + worker.ANALYSIS_NICE) > here
+
+
+def test_the_thread_outlives_a_database_that_fails_between_rounds(monkeypatch):
+    """Closing the connections after a round raises (a database gone away): the same
+    thread logs it and goes on with the next upload instead of ending."""
+    from django.db import OperationalError
+
+    calls = {"n": 0}
+    real_close = worker.close_old_connections
+
+    def flaky_close() -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:  # the close after the first round
+            raise OperationalError("server closed the connection unexpectedly")
+        real_close()
+
+    monkeypatch.setattr(worker, "close_old_connections", flaky_close)
+    _exam, [client] = started_attempt()
+    analyser = worker.AnalysisWorker()
+    try:
+        monkeypatch.setattr(worker, "submit", analyser.submit)
+        assert upload(client, two_faces()).status_code == 202
+        assert _wait_until_analysed(1) == ["done"]
+        thread = analyser._thread
+        assert upload(client, frame("obama")).status_code == 202
+        assert _wait_until_analysed(2) == ["done", "done"]
+        assert calls["n"] >= 2
+        assert analyser._thread is thread and thread.is_alive()  # not a new one
+    finally:
+        analyser.stop()
