@@ -183,7 +183,7 @@ def publish(group: str, event: dict[str, Any]) -> None:
             sender.start()
             sender.join(timeout=5)
         else:
-            async_to_sync(layer.group_send)(group, message)
+            _send_logged(layer, group, message)
     except Exception:
         logger.exception("could not publish %s to %s", kind, group)
 
