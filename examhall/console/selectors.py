@@ -148,6 +148,12 @@ def _attempt_of(registration: Registration) -> Attempt | None:
         return None
 
 
+def may_view_snapshots(user: Any) -> bool:
+    """Console users, and admin users who may view snapshots (the admin's thumbnails);
+    which snapshots is still scoped by room (``snapshot_for_staff``)."""
+    return may_use_console(user) or user.has_perm("proctoring.view_snapshot")
+
+
 def snapshot_for_staff(*, user: Any, snapshot_id: uuid.UUID) -> Snapshot | None:
     """A snapshot whose candidate sits in a room the user may watch (image not purged)."""
     return (Snapshot.objects.filter(

@@ -191,8 +191,7 @@ def snapshot(request: HttpRequest, snapshot_id: uuid.UUID) -> HttpResponse:
     """A snapshot's image, for staff who may watch the candidate's room (never via a
     public media URL): console users, and admin users who may view snapshots (the
     admin's thumbnails)."""
-    if not (selectors.may_use_console(request.user)
-            or request.user.has_perm("proctoring.view_snapshot")):
+    if not selectors.may_view_snapshots(request.user):
         return _forbidden(request)
     picture = selectors.snapshot_for_staff(user=request.user, snapshot_id=snapshot_id)
     return private_image_response(picture.image if picture else None)
